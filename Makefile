@@ -1,0 +1,48 @@
+# Two commands do everything: `make demo` runs the platform end to end, `make test` runs every test.
+SHELL := /bin/bash
+export UV_COMPILE_BYTECODE := 1
+export ENERGIA_DATA_HOME ?= $(CURDIR)/data
+export DAGSTER_HOME ?= $(ENERGIA_DATA_HOME)/dagster_home
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+RUN := $(UV) run --frozen
+DASH_PORT ?= 8050
+DAGSTER_PORT ?= 3000
+
+.PHONY: demo test test-fast install data manifest load serve lint clean
+
+demo: install data manifest load serve  ## install, generate demo data, materialise every asset, serve
+
+install:
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen --quiet
+
+data:
+	$(RUN) python -m synthetic --out $(ENERGIA_DATA_HOME)/landing
+
+manifest:  ## dbt parse: the manifest the Dagster definitions are built from
+	$(RUN) dagster-dbt project prepare-and-package --file dagster_project/dbt_project.py
+
+load: manifest
+	@mkdir -p $(DAGSTER_HOME) && cp dagster_project/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	$(RUN) dagster job execute -m dagster_project.definitions -j daily_load
+
+serve:
+	@mkdir -p $(DAGSTER_HOME) && cp dagster_project/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	@$(RUN) dagster-webserver -m dagster_project.definitions -h 127.0.0.1 -p $(DAGSTER_PORT) \
+		> $(ENERGIA_DATA_HOME)/dagster-webserver.log 2>&1 & echo $$! > $(ENERGIA_DATA_HOME)/dagster-webserver.pid
+	@echo "Dagster UI:  http://127.0.0.1:$(DAGSTER_PORT)  (log: $(ENERGIA_DATA_HOME)/dagster-webserver.log)"
+	@trap 'kill $$(cat $(ENERGIA_DATA_HOME)/dagster-webserver.pid) 2>/dev/null' EXIT; \
+		$(RUN) python -m dashboards --port $(DASH_PORT)
+
+test: install manifest  ## every test, slow and browser ones included
+	$(RUN) pytest -m "" -n 2 --dist loadgroup
+
+test-fast: install
+	$(RUN) pytest
+
+lint:
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+clean:
+	rm -rf $(ENERGIA_DATA_HOME) dbt/target dbt/logs
