@@ -1,0 +1,323 @@
+"""The rating rules for one supply point and period (CASES.md): the reference the engine matches."""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+COMMODITIES = ("ELE", "GAS")
+USES = ("domestic_resident", "domestic_nonresident", "non_domestic")
+VOLTAGES = ("LV", "MV", "HV")
+METERS = ("interval", "register")
+OFFER_KINDS = ("fixed", "indexed")
+INDEX_OF = {"ELE": "PUN", "GAS": "PSV"}
+ELECTRICITY_BANDS = ("F1", "F2", "F3")
+ALL_BANDS = "ALL"
+
+# regulated components and the basis each is priced on, in the order of the invoice
+ELECTRICITY_TARIFFS = {
+    "losses": "percent",
+    "dispatching": "per_kwh",
+    "network_fixed": "per_point_year",
+    "system_fixed": "per_point_year",
+    "network_power": "per_kw_year",
+    "system_power": "per_kw_year",
+    "network_energy": "per_kwh",
+    "system_energy": "per_kwh",
+}
+GAS_TARIFFS = {
+    "marketing_variable": "per_smc",
+    "marketing_fixed": "per_point_year",
+    "network_fixed": "per_point_year",
+    "system_fixed": "per_point_year",
+    "network_energy": "per_smc",
+    "system_energy": "per_smc",
+}
+GAS_TIERED_TARIFFS = ("network_energy",)
+
+# the law grants the domestic resident excise exemption only up to this committed power
+EXCISE_EXEMPTION_MAX_POWER_KW = Decimal(3)
+
+CENT = Decimal("0.01")
+YEAR_SHARE_QUANTUM = Decimal("0.000001")
+DAYS_PER_YEAR = 365
+
+
+def round_to_cent(amount: Decimal) -> Decimal:
+    """The one rounding of money in Python: half-up to the cent."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole calendar months, both ends included."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def of_month(cls, day: date) -> Period:
+        """The calendar month that contains `day`."""
+        last_day = calendar.monthrange(day.year, day.month)[1]
+        return cls(day.replace(day=1), day.replace(day=last_day))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def months(self) -> int:
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
+    @property
+    def year_share(self) -> Decimal:
+        return (Decimal(self.days) / DAYS_PER_YEAR).quantize(
+            YEAR_SHARE_QUANTUM, rounding=ROUND_HALF_UP
+        )
+
+
+@dataclass(frozen=True)
+class SupplyPoint:
+    commodity: str
+    use: str
+    voltage: str | None = None
+    power_kw: Decimal | None = None
+    meter: str | None = None
+
+
+@dataclass(frozen=True)
+class Offer:
+    kind: str
+    fee_month: Decimal
+    energy_price: Mapping[str, Decimal] = field(default_factory=dict)
+    index: str | None = None
+    index_price: Mapping[str, Decimal] = field(default_factory=dict)
+    spread: Decimal = Decimal(0)
+
+    def energy_unit_price(self, band: str) -> Decimal:
+        """A band's price; a price under ALL applies to every band."""
+        if self.kind == "fixed":
+            return _band_price(self.energy_price, band)
+        return _band_price(self.index_price, band) + self.spread
+
+
+def _band_price(prices: Mapping[str, Decimal], band: str) -> Decimal:
+    return prices[band] if band in prices else prices[ALL_BANDS]
+
+
+@dataclass(frozen=True)
+class Tier:
+    """A step of a tiered price; `upper` is per year (Smc) or per month (kWh), None at the top."""
+
+    upper: Decimal | None
+    price: Decimal
+
+
+@dataclass(frozen=True)
+class Tariff:
+    """A regulated component; `unit_price` holds the rate for basis percent."""
+
+    component: str
+    basis: str
+    unit_price: Decimal | None = None
+    tiers: tuple[Tier, ...] = ()
+
+
+@dataclass(frozen=True)
+class Excise:
+    """Electricity domestic: `rate` (and the resident exemption); otherwise `tiers`."""
+
+    rate: Decimal | None = None
+    exempt_kwh_month: Decimal | None = None
+    tiers: tuple[Tier, ...] = ()
+
+
+@dataclass(frozen=True)
+class Taxes:
+    vat_rate: Decimal
+    excise: Excise
+    vat_reduced_rate: Decimal | None = None
+    vat_reduced_smc_year: Decimal | None = None
+    regional_surcharge: tuple[Tier, ...] = ()
+
+
+@dataclass(frozen=True)
+class Case:
+    """Everything needed to price one supply point for one period."""
+
+    period: Period
+    supply_point: SupplyPoint
+    offer: Offer
+    consumption: Mapping[str, Decimal]  # kWh per band, or Smc under ALL
+    tariffs: Mapping[str, Tariff]  # by component
+    taxes: Taxes
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Line:
+    component: str
+    quantity: Decimal
+    unit_price: Decimal
+    vat_rate: Decimal
+    band: str | None = None
+    tier: int | None = None
+
+    @property
+    def amount(self) -> Decimal:
+        return round_to_cent(self.quantity * self.unit_price)
+
+
+@dataclass(frozen=True)
+class VatSummary:
+    rate: Decimal
+    taxable: Decimal
+    vat: Decimal
+
+
+@dataclass(frozen=True)
+class Invoice:
+    lines: tuple[Line, ...]
+    vat: tuple[VatSummary, ...]
+
+    @property
+    def taxable(self) -> Decimal:
+        return sum((summary.taxable for summary in self.vat), Decimal(0))
+
+    @property
+    def vat_total(self) -> Decimal:
+        return sum((summary.vat for summary in self.vat), Decimal(0))
+
+    @property
+    def total(self) -> Decimal:
+        return self.taxable + self.vat_total
+
+
+def price(case: Case) -> Invoice:
+    """The invoice of one case: its lines and VAT per rate."""
+    if case.supply_point.commodity == "ELE":
+        return invoice(electricity_lines(case))
+    return invoice(gas_lines(case))
+
+
+def invoice(lines: Iterable[Line]) -> Invoice:
+    """VAT per rate on the sum of that rate's line amounts; an invoice may span supply points."""
+    # a line with nothing to bill (a band or tier not reached) is left out
+    billed = tuple(line for line in lines if line.quantity != 0)
+    taxable_by_rate: dict[Decimal, Decimal] = defaultdict(Decimal)
+    for line in billed:
+        taxable_by_rate[line.vat_rate] += line.amount
+    vat = tuple(
+        VatSummary(rate, taxable, round_to_cent(rate * taxable))
+        for rate, taxable in sorted(taxable_by_rate.items())
+    )
+    return Invoice(billed, vat)
+
+
+def electricity_lines(case: Case) -> list[Line]:
+    period, tariffs, vat_rate = case.period, case.tariffs, case.taxes.vat_rate
+    gross_up = 1 + tariffs["losses"].unit_price
+    total = sum(case.consumption.values(), Decimal(0))
+    power_share = case.supply_point.power_kw * period.year_share
+    quantity_of = {
+        "dispatching": total * gross_up,
+        "network_fixed": period.year_share,
+        "system_fixed": period.year_share,
+        "network_power": power_share,
+        "system_power": power_share,
+        "network_energy": total,
+        "system_energy": total,
+    }
+    regulated = {
+        component: Line(component, quantity, tariffs[component].unit_price, vat_rate)
+        for component, quantity in quantity_of.items()
+        if component in tariffs
+    }
+    energy = [
+        Line("energy", quantity * gross_up, case.offer.energy_unit_price(band), vat_rate, band=band)
+        for band, quantity in sorted(case.consumption.items())
+    ]
+    marketing_fee = Line("marketing_fee", Decimal(period.months), case.offer.fee_month, vat_rate)
+    dispatching = [regulated.pop("dispatching")] if "dispatching" in regulated else []
+    return [
+        *energy,
+        *dispatching,
+        marketing_fee,
+        *regulated.values(),
+        *electricity_excise(case, total),
+    ]
+
+
+def electricity_excise(case: Case, total: Decimal) -> list[Line]:
+    point, excise, months = case.supply_point, case.taxes.excise, case.period.months
+    vat_rate = case.taxes.vat_rate
+    if point.use == "non_domestic":
+        return [
+            Line("excise", end - start, rate, vat_rate, tier=number)
+            for number, start, end, rate in tier_slices(total, excise.tiers, Decimal(months))
+        ]
+    quantity = total
+    if point.use == "domestic_resident" and point.power_kw <= EXCISE_EXEMPTION_MAX_POWER_KW:
+        quantity = max(total - excise.exempt_kwh_month * months, Decimal(0))
+    return [Line("excise", quantity, excise.rate, vat_rate)]
+
+
+def tier_slices(
+    total: Decimal, tiers: Iterable[Tier], scale: Decimal
+) -> Iterator[tuple[int, Decimal, Decimal, Decimal]]:
+    """(tier number, start, end, price) of each tier that `total` reaches; bounds × `scale`."""
+    start = Decimal(0)
+    for number, tier in enumerate(tiers, start=1):
+        bound = None if tier.upper is None else tier.upper * scale
+        end = total if bound is None else min(total, bound)
+        if end > start:
+            yield number, start, end, tier.price
+        if bound is None or bound >= total:
+            return
+        start = bound
+
+
+def gas_lines(case: Case) -> list[Line]:
+    period, tariffs, taxes = case.period, case.tariffs, case.taxes
+    smc = case.consumption[ALL_BANDS]
+    year_share = period.year_share
+    if case.supply_point.use == "non_domestic":
+        reduced_bound = Decimal(0)
+    else:
+        reduced_bound = taxes.vat_reduced_smc_year * year_share
+
+    def per_smc(
+        component: str, start: Decimal, end: Decimal, unit_price: Decimal, tier: int | None = None
+    ) -> Iterator[Line]:
+        """The Smc from `start` to `end`, split at the reduced-VAT bound."""
+        if start < reduced_bound:
+            quantity = min(end, reduced_bound) - start
+            yield Line(component, quantity, unit_price, taxes.vat_reduced_rate, tier=tier)
+        if end > reduced_bound:
+            quantity = end - max(start, reduced_bound)
+            yield Line(component, quantity, unit_price, taxes.vat_rate, tier=tier)
+
+    def tiered(component: str, tiers: Iterable[Tier]) -> Iterator[Line]:
+        for number, start, end, unit_price in tier_slices(smc, tiers, year_share):
+            yield from per_smc(component, start, end, unit_price, tier=number)
+
+    lines = list(per_smc("energy", Decimal(0), smc, case.offer.energy_unit_price(ALL_BANDS)))
+    months = Decimal(period.months)
+    lines.append(Line("marketing_fee", months, case.offer.fee_month, taxes.vat_rate))
+    for component, basis in GAS_TARIFFS.items():
+        if component not in tariffs:
+            continue
+        tariff = tariffs[component]
+        if basis == "per_point_year":
+            lines.append(Line(component, year_share, tariff.unit_price, taxes.vat_rate))
+        elif component in GAS_TIERED_TARIFFS:
+            lines.extend(tiered(component, tariff.tiers))
+        else:
+            lines.extend(per_smc(component, Decimal(0), smc, tariff.unit_price))
+    lines.extend(tiered("excise", taxes.excise.tiers))
+    lines.extend(tiered("regional_surcharge", taxes.regional_surcharge))
+    return lines
