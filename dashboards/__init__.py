@@ -1,0 +1,1 @@
+"""Dash multi-page app over the published Parquet snapshot: `python -m dashboards` serves it."""

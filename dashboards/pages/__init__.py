@@ -1,0 +1,1 @@
+"""The dashboard pages; each module registers itself with Dash Pages when imported."""
