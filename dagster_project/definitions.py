@@ -1,9 +1,8 @@
 """The Dagster code location: loads every domain's definitions and adds global settings."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
-from dagster_project.dbt_project import dbt_project
+from dagster_project.dbt_project import dbt_cli
 from dagster_project.defs.billing import assets as billing_assets
 from dagster_project.defs.landing import assets as landing_assets
 from dagster_project.defs.landing import sensors as landing_sensors
@@ -22,7 +21,7 @@ defs = dg.Definitions(
     sensors=[landing_sensors.landing_files_sensor],
     resources={
         "warehouse": default_warehouse(),
-        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=dbt_project.profiles_dir),
+        "dbt": dbt_cli(),
     },
     # one process: the warehouse has a single writer and each step is short
     executor=dg.in_process_executor,

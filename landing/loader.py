@@ -286,8 +286,11 @@ def _reasons(source: Source) -> Iterator[str]:
         unparsed = "x IS NOT NULL AND vals[i] IS NULL"
         negative = "vals[i] < 0"
         beyond = "x IS NOT NULL AND i > day_slots"
-        yield f"CASE WHEN {first_slot(unparsed)} > 0 THEN 'not a valid number in ' || {slot_label(unparsed)} END"
-        yield f"CASE WHEN {first_slot(negative)} > 0 THEN 'negative value in ' || {slot_label(negative)} END"
+        for predicate, reason in (
+            (unparsed, "not a valid number in "),
+            (negative, "negative value in "),
+        ):
+            yield f"CASE WHEN {first_slot(predicate)} > 0 THEN '{reason}' || {slot_label(predicate)} END"
         yield (
             f"CASE WHEN p_reading_date IS NOT NULL AND {first_slot(beyond)} > 0 THEN "
             f"'value in ' || {slot_label(beyond)} || ' beyond the day''s ' || day_slots "
@@ -305,8 +308,12 @@ def _load_lines(
     if source.wide_values:
         _, count, value_type = source.wide_values
         first = len(source.columns) + 1
-        num = f"CASE WHEN regexp_full_match(x, '{_NUMBER_RE}') THEN TRY_CAST(replace(x, ',', '.') AS {value_type}) END"
-        wide = f", list_transform(f[{first}:{first + count - 1}], lambda x: nullif(trim(x), '')) AS raw_vals"
+        num = (
+            f"CASE WHEN regexp_full_match(x, '{_NUMBER_RE}') "
+            f"THEN TRY_CAST(replace(x, ',', '.') AS {value_type}) END"
+        )
+        values = f"f[{first}:{first + count - 1}]"
+        wide = f", list_transform({values}, lambda x: nullif(trim(x), '')) AS raw_vals"
         wide_vals = f", list_transform(raw_vals, lambda x: {num}) AS vals"
         day_slots = (
             ", CAST((epoch(timezone('Europe/Rome', (p_reading_date + 1)::TIMESTAMP)) - "

@@ -1,7 +1,5 @@
 """Ingest assets: one per landing source, loading new and re-delivered files into `raw`."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from dagster_project.resources import Warehouse
@@ -82,7 +80,9 @@ def build_source_check(source: Source) -> dg.AssetChecksDefinition:
                 """,
                 [source.name],
             ).fetchall()
-        unbalanced = [f for f, lines_in, loaded, quarantined in rows if lines_in != loaded + quarantined]
+        unbalanced = [
+            f for f, lines_in, loaded, quarantined in rows if lines_in != loaded + quarantined
+        ]
         return dg.AssetCheckResult(
             passed=not unbalanced,
             metadata={

@@ -1,7 +1,5 @@
 """A sensor that starts the daily load when files land or are re-delivered."""
 
-from __future__ import annotations
-
 import hashlib
 
 import dagster as dg
@@ -20,11 +18,11 @@ def landing_fingerprint(landing_dir) -> str:
     return h.hexdigest()
 
 
-@dg.sensor(job=daily_load, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(
+    job=daily_load, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING
+)
 def landing_files_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     fingerprint = landing_fingerprint(get_settings().landing_dir)
     if fingerprint == context.cursor:
         return dg.SensorResult(skip_reason="no new landing files", cursor=fingerprint)
-    return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=fingerprint)], cursor=fingerprint
-    )
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=fingerprint)], cursor=fingerprint)

@@ -1,7 +1,5 @@
 """dbt models as assets: each model, seed and snapshot of `dbt/` is one asset."""
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from typing import Any
 
