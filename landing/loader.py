@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS raw.landing_files (
     sha256 VARCHAR NOT NULL,
     size_bytes BIGINT NOT NULL,
     lines_in INTEGER,
+    lines_loaded INTEGER,
     rows_loaded BIGINT,
     lines_quarantined INTEGER,
     status VARCHAR NOT NULL,
@@ -78,6 +79,7 @@ class FileResult:
     file: str
     status: str  # loaded | unchanged | superseded | rejected
     lines_in: int = 0
+    lines_loaded: int = 0
     rows_loaded: int = 0
     lines_quarantined: int = 0
     reason: str | None = None
@@ -85,6 +87,8 @@ class FileResult:
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RAW_SCHEMA_DDL)
+    # warehouses created before lines_loaded existed
+    con.execute("ALTER TABLE raw.landing_files ADD COLUMN IF NOT EXISTS lines_loaded INTEGER")
     for source in SOURCES:
         con.execute(f"CREATE TABLE IF NOT EXISTS {source.table} ({_table_columns(source)})")
 
@@ -98,12 +102,13 @@ def _table_columns(source: Source) -> str:
 
 
 def landing_files(landing_dir: Path, source: Source) -> list[Path]:
-    """The source's files, oldest version of each key first, so re-deliveries come last."""
+    """The source's files, newest version of each key first: once it loads, older ones are
+    recorded as superseded without being parsed; if it is rejected, the next one loads."""
     folder = landing_dir / source.folder
     if not folder.is_dir():
         return []
     files = [p for p in folder.rglob("*.csv") if p.is_file()]
-    return sorted(files, key=lambda p: (file_identity(p)[0], file_identity(p)[1], str(p)))
+    return sorted(files, key=lambda p: (file_identity(p)[0], -file_identity(p)[1], str(p)))
 
 
 def load_source(
@@ -158,8 +163,8 @@ def load_file(
             "reason = 'replaced by ' || ? WHERE _file_key = ? AND status = 'loaded'",
             [rel, file_key],
         )
-        lines_in, rows_loaded, quarantined = _load_lines(con, source, path, rel, file_key)
-        result = FileResult(source.name, rel, "loaded", lines_in, rows_loaded, quarantined)
+        counts = _load_lines(con, source, path, rel, file_key)
+        result = FileResult(source.name, rel, "loaded", *counts)
         _record(con, result, file_key, version, digest, size)
         con.execute("COMMIT")
     except Exception:
@@ -205,7 +210,9 @@ def _record(
     size: int,
 ) -> None:
     con.execute(
-        "INSERT INTO raw.landing_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+        "INSERT INTO raw.landing_files (source, _file, _file_key, version, sha256, size_bytes, "
+        "lines_in, lines_loaded, rows_loaded, lines_quarantined, status, reason, _loaded_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
         [
             r.source,
             r.file,
@@ -214,6 +221,7 @@ def _record(
             digest,
             size,
             r.lines_in,
+            r.lines_loaded,
             r.rows_loaded,
             r.lines_quarantined,
             r.status,
@@ -283,6 +291,8 @@ def _reasons(source: Source) -> Iterator[str]:
         def slot_label(predicate: str) -> str:
             return f"'{prefix}' || lpad({first_slot(predicate)}::VARCHAR, 3, '0')"
 
+        # a line without any value would be accepted yet load nothing: make it visible
+        yield "CASE WHEN list_count(raw_vals) = 0 THEN 'no quarter-hour values' END"
         unparsed = "x IS NOT NULL AND vals[i] IS NULL"
         negative = "vals[i] < 0"
         beyond = "x IS NOT NULL AND i > day_slots"
@@ -383,11 +393,12 @@ def _load_lines(
             SELECT {cols}, ?, ?, _line, now() FROM _checked WHERE reason IS NULL
         """
     con.execute(insert, [rel, file_key])
-    rows_loaded = con.execute(
-        f"SELECT count(*) FROM {source.table} WHERE _file_key = ?", [file_key]
-    ).fetchone()[0]
+    lines_loaded, rows_loaded = con.execute(
+        f"SELECT count(DISTINCT _line), count(*) FROM {source.table} WHERE _file_key = ?",
+        [file_key],
+    ).fetchone()
     con.execute("DROP TABLE _lines; DROP TABLE _checked")
-    return lines_in, rows_loaded, quarantined
+    return lines_in, lines_loaded, rows_loaded, quarantined
 
 
 def _flag_duplicates(con: duckdb.DuckDBPyConnection, source: Source) -> None:

@@ -185,7 +185,7 @@ def test_redelivery_replaces_and_reloading_is_a_no_op(con, registry):
         sub="DSO001",
     )
     results = load_source(con, registry, spec)
-    assert [r.status for r in results] == ["unchanged", "loaded"]
+    assert [r.status for r in results] == ["loaded", "unchanged"]
     total, n = con.execute("SELECT sum(kwh), count(*) FROM raw.ele_interval_readings").fetchone()
     assert (total, n) == (Decimal("48.000000"), 192)
     assert con.execute("SELECT count(*) FROM raw.quarantine").fetchone()[0] == 0
@@ -198,7 +198,7 @@ def test_redelivery_replaces_and_reloading_is_a_no_op(con, registry):
     v1.write_text(v1.read_text() + curve_line(POD, "03/05/2025", ["0,1"] * 96) + "\n")
     assert load_file(con, registry, spec, v1).status == "superseded"
     assert con.execute("SELECT count(*) FROM raw.ele_interval_readings").fetchone()[0] == 192
-    assert all(r.status == "unchanged" for r in load_source(con, registry, spec)[1:])
+    assert [r.status for r in load_source(con, registry, spec)] == ["unchanged", "unchanged"]
 
 
 def test_wrong_header_or_encoding_rejects_the_file(con, tmp_path):
@@ -241,3 +241,18 @@ def test_public_holidays_come_from_the_holidays_package(con):
     )
     assert "2026-10-04" in names  # St Francis, a national holiday again from 2026
     assert "2026-04-06" in names  # Easter Monday
+
+
+def test_a_day_without_values_is_quarantined_not_silently_accepted(con, registry):
+    path = write(
+        registry,
+        "ele_interval_readings",
+        "DSO001_202505.csv",
+        [curve_line(POD, "01/05/2025", [])],
+        sub="DSO001",
+    )
+    result = load_file(con, registry, SOURCES_BY_NAME["ele_interval_readings"], path)
+    assert (result.lines_in, result.lines_loaded, result.lines_quarantined) == (1, 0, 1)
+    assert (
+        con.execute("SELECT reason FROM raw.quarantine").fetchone()[0] == "no quarter-hour values"
+    )
