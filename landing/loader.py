@@ -300,7 +300,8 @@ def _reasons(source: Source) -> Iterator[str]:
             (unparsed, "not a valid number in "),
             (negative, "negative value in "),
         ):
-            yield f"CASE WHEN {first_slot(predicate)} > 0 THEN '{reason}' || {slot_label(predicate)} END"
+            label = slot_label(predicate)
+            yield f"CASE WHEN {first_slot(predicate)} > 0 THEN '{reason}' || {label} END"
         yield (
             f"CASE WHEN p_reading_date IS NOT NULL AND {first_slot(beyond)} > 0 THEN "
             f"'value in ' || {slot_label(beyond)} || ' beyond the day''s ' || day_slots "

@@ -1,4 +1,4 @@
-"""Ingesting a synthetic delivery with defects: each defect is caught and every line accounted for."""
+"""A synthetic delivery with defects: each defect is caught, every line accounted for."""
 
 from __future__ import annotations
 
