@@ -1,0 +1,1 @@
+"""Invoicing: lots, the invoice workflow, checks, numbering, pre-invoices and corrections."""

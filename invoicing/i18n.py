@@ -1,0 +1,48 @@
+"""Italian and English labels of invoicing documents: gettext catalogues read with Babel."""
+
+from __future__ import annotations
+
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from energia.settings import get_settings
+
+LANGUAGES = ("it", "en")
+# to add a label, mark it with _() or N_(), then refresh both catalogues and translate:
+#   pybabel extract -k _:2 -k N_ -o /tmp/invoicing.pot invoicing
+#   pybabel update -i /tmp/invoicing.pot -d invoicing/locale
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+
+
+@cache
+def _translations(language: str) -> Translations:
+    # the .po files are the only source: compiled in memory so no .mo is ever committed
+    with (LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as po:
+        catalog = read_po(po, locale=language, domain=DOMAIN)
+    mo = BytesIO()
+    write_mo(mo, catalog)
+    mo.seek(0)
+    return Translations(mo, domain=DOMAIN)
+
+
+def language_or_default(language: str | None) -> str:
+    if language in LANGUAGES:
+        return language
+    default = get_settings().default_locale
+    return default if default in LANGUAGES else LANGUAGES[0]
+
+
+def _(language: str | None, message: str) -> str:
+    """`message` in `language` (the installation's default when unknown)."""
+    return _translations(language_or_default(language)).gettext(message)
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+    """Mark `message` for the catalogues where it is defined; `_` translates it where shown."""
+    return message
