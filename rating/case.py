@@ -1,4 +1,22 @@
-"""Billing cases: read a case YAML, check it, price it and print the invoice JSON (CASES.md)."""
+"""Billing cases: read a case YAML, check it, price it and print the invoice JSON (CASES.md).
+
+Beyond CASES.md, an indexed offer may give the market instead of `index_price`, so that the
+case computes the index price by the engine's rule (rules.pun_index_price, psv_index_price):
+
+    offer:
+      kind: indexed
+      index: PUN
+      spread: 0.015
+      fee_month: 9.90
+      index_market:                  # PUN: the period's hours, in €/MWh, with their band
+        hours:
+          - {band: F1, price_eur_mwh: 132.45, kwh: 1.25}   # kwh: interval meters only
+          - {band: F2, price_eur_mwh: 121.78, kwh: 0.5}
+    # PSV: index_market: {pcs_mwh_per_smc: 0.010570, days: [{price_eur_mwh: 36.2}, ...]}
+
+An interval meter (`supply_point.meter: interval`) weights each band's hours by their kWh;
+a register meter takes the plain mean of the band's hours.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +47,7 @@ from rating.rules import (
     Case,
     Excise,
     Invoice,
+    MarketPrice,
     Offer,
     Period,
     SupplyPoint,
@@ -36,6 +55,8 @@ from rating.rules import (
     Taxes,
     Tier,
     price,
+    psv_index_price,
+    pun_index_price,
 )
 
 USAGE = "usage: python -m rating.case FILE.yaml"
@@ -165,7 +186,7 @@ def parse_case(document: Any) -> Case:
     period = _period(fields["period"])
     point = _supply_point(fields["supply_point"])
     consumption = _consumption(fields["consumption"], point.commodity)
-    offer = _offer(fields["offer"], point.commodity, consumption)
+    offer = _offer(fields["offer"], point, consumption)
     tariffs = _tariffs(fields["tariffs"], point.commodity)
     taxes = _taxes(fields["taxes"], point)
     return Case(period, point, offer, consumption, tariffs, taxes, name)
@@ -213,26 +234,73 @@ def _consumption(node: _Field, commodity: str) -> dict[str, Decimal]:
     return {band: field.decimal() for band, field in fields.items()}
 
 
-def _offer(node: _Field, commodity: str, consumption: dict[str, Decimal]) -> Offer:
+def _offer(node: _Field, point: SupplyPoint, consumption: dict[str, Decimal]) -> Offer:
+    commodity = point.commodity
     kind = node.mapping(
-        required=("kind",), optional=("energy_price", "index", "index_price", "spread", "fee_month")
+        required=("kind",),
+        optional=("energy_price", "index", "index_price", "index_market", "spread", "fee_month"),
     )["kind"]
     kind = kind.choice(OFFER_KINDS)
     if kind == "fixed":
         fields = node.mapping(required=("kind", "energy_price", "fee_month"))
         energy_price = _band_prices(fields["energy_price"], commodity, consumption, Decimal(0))
         return Offer(kind, fields["fee_month"].decimal(), energy_price=energy_price)
-    fields = node.mapping(required=("kind", "index", "index_price", "spread", "fee_month"))
+    given = "index_market" if isinstance(node.value, dict) and "index_market" in node.value else ""
+    fields = node.mapping(required=("kind", "index", given or "index_price", "spread", "fee_month"))
     index = fields["index"].choice((INDEX_OF[commodity],))
-    # a wholesale index can go below zero; so can a discount spread
-    index_price = _band_prices(fields["index_price"], commodity, consumption, None)
+    market: tuple[MarketPrice, ...] = ()
+    pcs = None
+    if given:
+        market, pcs, index_price = _index_market(fields["index_market"], point, consumption)
+    else:
+        # a wholesale index can go below zero; so can a discount spread
+        index_price = _band_prices(fields["index_price"], commodity, consumption, None)
     return Offer(
         kind,
         fields["fee_month"].decimal(),
         index=index,
         index_price=index_price,
         spread=fields["spread"].decimal(minimum=None),
+        market=market,
+        pcs_mwh_per_smc=pcs,
     )
+
+
+def _index_market(
+    node: _Field, point: SupplyPoint, consumption: dict[str, Decimal]
+) -> tuple[tuple[MarketPrice, ...], Decimal | None, dict[str, Decimal]]:
+    """The market prices of an indexed offer and the index price per band they give."""
+    if point.commodity == "GAS":
+        fields = node.mapping(required=("pcs_mwh_per_smc", "days"))
+        pcs = fields["pcs_mwh_per_smc"].decimal(minimum=Decimal("0.000001"))
+        days = fields["days"].sequence()
+        if not days:
+            raise fields["days"].error("expected at least one day")
+        market = tuple(
+            MarketPrice(day.mapping(required=("price_eur_mwh",))["price_eur_mwh"].decimal(None))
+            for day in days
+        )
+        return market, pcs, {ALL_BANDS: psv_index_price(market, pcs)}
+    if point.meter is None:
+        raise CaseError("supply_point.meter", "missing (index_market weights by meter type)")
+    weighted = point.meter == "interval"
+    hours_field = node.mapping(required=("hours",))["hours"]
+    required = ("band", "price_eur_mwh", "kwh") if weighted else ("band", "price_eur_mwh")
+    hours = []
+    for hour in hours_field.sequence():
+        hour_fields = hour.mapping(required=required)
+        hours.append(
+            MarketPrice(
+                hour_fields["price_eur_mwh"].decimal(minimum=None),
+                hour_fields["band"].choice(ELECTRICITY_BANDS),
+                hour_fields["kwh"].decimal() if weighted else None,
+            )
+        )
+    present = {hour.band for hour in hours} | ({ALL_BANDS} if hours else set())
+    for band in consumption:
+        if band not in present:
+            raise hours_field.error(f"no hour of band {band} (consumption has {band})")
+    return tuple(hours), None, pun_index_price(hours, consumption, weighted)
 
 
 def _band_prices(
@@ -365,6 +433,7 @@ def invoice_json(invoice: Invoice) -> dict[str, Any]:
         "lines": [
             {
                 "component": line.component,
+                "group": line.group,
                 "band": line.band,
                 "tier": line.tier,
                 "quantity": _text(line.quantity),

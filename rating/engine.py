@@ -1,397 +1,939 @@
-"""The set-based rating engine: prices a month of supply points into draft invoices, in SQL."""
+"""The set-based rating engine: a month of billing determinants into draft invoices, in SQL."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 import duckdb
 
-from rating.rules import ELECTRICITY_TARIFFS, Period
+from rating.rules import (
+    BAND_ORDER,
+    COMPONENT_GROUPS,
+    CONSUMPTION_COMPONENTS,
+    ELECTRICITY_BANDS,
+    ELECTRICITY_TARIFFS,
+    GAS_TARIFFS,
+    PROVENANCES,
+    Period,
+)
+from rating.schema import create_billing_tables, create_hold_table
 
-# The same rules as rating.rules, stated over whole tables. Every statement reads the month's
-# parameters: $month_start, $month_end, $months, $year_share (from rules.Period, so the
-# period arithmetic has one definition) and $company_ids (the lot; NULL for every company).
+# The rules of rating.rules, stated over whole tables: every supply point of the month and lot
+# in one pass. A point's month is an "item" priced like a billing case: the billing month for
+# its regular determinants (whatever days their readings span, the month's bill charges the
+# month's days), and one item per restated span for its true-up determinants, of which only
+# the consumption lines are billed (rules.true_up_lines). Quantities stay exact
+# DECIMAL(38, 12) until an amount is rounded, once, by round_to_cent.
 
-BILLING_TABLES = """
-CREATE SCHEMA IF NOT EXISTS billing;
-CREATE TABLE IF NOT EXISTS billing.invoice_lines (
-    invoice_id VARCHAR NOT NULL,
-    line_no INTEGER NOT NULL,
-    supply_point_id VARCHAR NOT NULL,
-    component VARCHAR NOT NULL,
-    band VARCHAR,
-    tier INTEGER,
-    quantity DECIMAL(18, 6) NOT NULL,
-    unit_price DECIMAL(18, 6) NOT NULL,
-    amount DECIMAL(14, 2) NOT NULL,
-    vat_rate DECIMAL(5, 4) NOT NULL
-);
-CREATE TABLE IF NOT EXISTS billing.invoices (
-    invoice_id VARCHAR NOT NULL,
-    company_id VARCHAR NOT NULL,
-    billing_account_id VARCHAR NOT NULL,
-    customer_id VARCHAR,
-    period_start DATE NOT NULL,
-    period_end DATE NOT NULL,
-    taxable DECIMAL(14, 2) NOT NULL,
-    vat_total DECIMAL(14, 2) NOT NULL,
-    total DECIMAL(14, 2) NOT NULL,
-    status VARCHAR NOT NULL,
-    created_at TIMESTAMP WITH TIME ZONE NOT NULL
-);
-"""
+RATED_KINDS = ("regular", "acconto", "conguaglio")
 
-# The one rounding of money in SQL. DuckDB rounds a DECIMAL half away from zero, which is
-# Python's ROUND_HALF_UP (rules.round_to_cent).
-ROUND_TO_CENT = "CREATE OR REPLACE TEMP MACRO round_to_cent(amount) AS round(amount, 2)"
+# why a supply point is not rated, most decisive first; a quality hold reports its check name
+SKIP_REASONS = (
+    "period_already_invoiced",
+    "supply_point_not_in_registry",
+    "billing_account_missing",
+    "several_billing_accounts",
+    "commodity_mismatch",
+    "supply_point_data_missing",
+    "offer_missing",
+    "offer_commodity_mismatch",
+    "offer_kind_unknown",
+    "offer_index_mismatch",
+    "determinant_period_invalid",
+    "determinant_band_invalid",
+    "determinant_quantity_negative",
+    "offer_price_missing",
+    "tariff_missing",
+    "losses_tariff_missing",
+    "tariff_not_valid_for_whole_period",
+    "tax_not_valid_for_whole_period",
+    "vat_rate_missing",
+    "excise_missing",
+    "pcs_missing",
+    "market_price_missing",
+)
 
-IN_LOT = "($company_ids::VARCHAR[] IS NULL OR list_contains($company_ids::VARCHAR[], {column}))"
+MACROS = (
+    # the one rounding of money in SQL: DuckDB rounds a DECIMAL half away from zero, which is
+    # Python's ROUND_HALF_UP (rules.round_to_cent)
+    "CREATE OR REPLACE TEMP MACRO round_to_cent(amount) AS round(amount, 2)",
+    # DuckDB divides DECIMALs in floating point, so an exact quotient (rules.divide_half_up,
+    # to 6 decimals) takes two steps: the floating-point quotient as a guess, within a
+    # millionth of the truth, then the guess moved by a millionth if exact decimal products
+    # show the true quotient outside [guess - half a millionth, guess + half a millionth).
+    # Exact for operands of up to 12 decimals below 10^19 and a quotient below 10^9, where a
+    # double is still within a millionth (beyond, the statement fails rather than guess).
+    """
+    CREATE OR REPLACE TEMP MACRO rating_corrected(guess, numerator, denominator) AS CASE
+        WHEN CAST(numerator AS DECIMAL(38, 19)) < CAST(
+            (guess - CAST(0.0000005 AS DECIMAL(8, 7))) * CAST(denominator AS DECIMAL(38, 12))
+            AS DECIMAL(38, 19))
+            THEN guess - CAST(0.000001 AS DECIMAL(7, 6))
+        WHEN CAST(numerator AS DECIMAL(38, 19)) >= CAST(
+            (guess + CAST(0.0000005 AS DECIMAL(8, 7))) * CAST(denominator AS DECIMAL(38, 12))
+            AS DECIMAL(38, 19))
+            THEN guess + CAST(0.000001 AS DECIMAL(7, 6))
+        ELSE guess
+    END
+    """,
+    """
+    CREATE OR REPLACE TEMP MACRO rating_guess(quotient) AS CASE
+        WHEN quotient IS NULL THEN NULL
+        WHEN quotient < 1e9 THEN CAST(round(quotient, 6) AS DECIMAL(18, 6))
+        ELSE error('rating_quotient: quotient beyond 10^9, too large to divide exactly')
+    END
+    """,
+    """
+    CREATE OR REPLACE TEMP MACRO rating_quotient(numerator, denominator) AS CAST(
+        sign(numerator) * sign(denominator) * rating_corrected(
+            rating_guess(abs(CAST(numerator AS DOUBLE) / CAST(denominator AS DOUBLE))),
+            abs(numerator),
+            abs(denominator)
+        ) AS DECIMAL(18, 6))
+    """,
+)
 
-# the month's consumption per band, with the offer's price for the band
-BANDS = f"""
-CREATE OR REPLACE TEMP TABLE rating_bands AS
+DETERMINANTS = """
+CREATE OR REPLACE TEMP TABLE rating_determinants AS
 SELECT
-    consumption.supply_point_id,
-    consumption.band,
-    consumption.quantity,
-    CASE consumption.band
-        WHEN 'F1' THEN coalesce(offer.price_f1, offer.price_single)
-        WHEN 'F2' THEN coalesce(offer.price_f2, offer.price_single)
-        WHEN 'F3' THEN coalesce(offer.price_f3, offer.price_single)
-        WHEN 'ALL' THEN offer.price_single
-    END AS unit_price
-FROM reports.rpt_monthly_consumption AS consumption
-LEFT JOIN reports.rpt_supply_points AS supply_point USING (supply_point_id)
-LEFT JOIN reports.rpt_offers AS offer ON offer.offer_id = supply_point.offer_id
-WHERE consumption.month = $month_start::DATE
-    AND {IN_LOT.format(column="consumption.company_id")}
+    supply_point_id,
+    company_id,
+    billing_account_id,
+    commodity,
+    band,
+    quantity,
+    coalesce(list_position($provenances::VARCHAR[], provenance), 3) AS provenance_rank,
+    coalesce(is_true_up, false) AS is_true_up,
+    -- a regular determinant is billed with its month; a true-up restates its own span
+    CASE WHEN coalesce(is_true_up, false) THEN period_start ELSE $month_start::DATE END
+        AS span_start,
+    CASE WHEN coalesce(is_true_up, false) THEN period_end ELSE $month_end::DATE END AS span_end
+FROM reports.rpt_billing_determinants
+WHERE billing_month = $month_start::DATE AND {lot}
 """
 
-# one row per supply point with consumption in the month: its determinants
+ITEM_BANDS = """
+CREATE OR REPLACE TEMP TABLE rating_item_bands AS
+SELECT
+    supply_point_id,
+    is_true_up,
+    span_start,
+    span_end,
+    band,
+    CAST(sum(quantity) AS DECIMAL(38, 6)) AS quantity,
+    min(provenance_rank) AS best_provenance_rank,
+    max(provenance_rank) AS worst_provenance_rank
+FROM rating_determinants
+GROUP BY ALL
+"""
+
+ITEMS = """
+CREATE OR REPLACE TEMP TABLE rating_items AS
+WITH items AS (
+    SELECT
+        bands.supply_point_id,
+        bands.is_true_up,
+        bands.span_start,
+        bands.span_end,
+        any_value(spans.days) AS days,
+        any_value(spans.months) AS months,
+        any_value(spans.year_share) AS year_share,
+        CAST(sum(bands.quantity) AS DECIMAL(38, 6)) AS total_quantity,
+        ($provenances::VARCHAR[])[max(bands.worst_provenance_rank)] AS provenance,
+        min(bands.best_provenance_rank) = 3 AS all_estimates,
+        bool_or(bands.quantity < 0) AS has_negative_quantity,
+        bool_and(list_contains($electricity_bands::VARCHAR[], bands.band)) AS electricity_bands,
+        bool_and(bands.band = 'ALL') AS single_band
+    FROM rating_item_bands AS bands
+    LEFT JOIN rating_spans AS spans USING (span_start, span_end)
+    GROUP BY bands.supply_point_id, bands.is_true_up, bands.span_start, bands.span_end
+)
+SELECT
+    row_number() OVER (ORDER BY supply_point_id, is_true_up, span_start, span_end) AS item_id,
+    *
+FROM items
+"""
+
 POINTS = """
 CREATE OR REPLACE TEMP TABLE rating_points AS
-WITH consumption AS (
+WITH determinant_points AS (
     SELECT
         supply_point_id,
-        sum(quantity) AS total_quantity,
-        bool_or(unit_price IS NULL) AS band_price_missing
-    FROM rating_bands
+        min(company_id) AS company_id,
+        min(billing_account_id) AS billing_account_id,
+        count(DISTINCT billing_account_id) AS accounts,
+        min(commodity) AS commodity,
+        count(DISTINCT commodity) AS commodities
+    FROM rating_determinants
     GROUP BY supply_point_id
-)
-SELECT
-    consumption.supply_point_id,
-    consumption.total_quantity,
-    consumption.band_price_missing,
-    supply_point.supply_point_id IS NOT NULL AS registered,
-    supply_point.company_id,
-    supply_point.billing_account_id,
-    supply_point.customer_id,
-    supply_point.commodity,
-    supply_point.use,
-    supply_point.voltage,
-    CAST(supply_point.power_kw AS DECIMAL(18, 6)) AS power_kw,
-    offer.offer_id IS NOT NULL AS has_offer,
-    offer.kind AS offer_kind,
-    offer.fee_month
-FROM consumption
-LEFT JOIN reports.rpt_supply_points AS supply_point USING (supply_point_id)
-LEFT JOIN reports.rpt_offers AS offer ON offer.offer_id = supply_point.offer_id
-"""
-
-# Regulated prices per (use, voltage) profile: the most specific rows win ('*' matches any).
-# A component is usable only when one row covers the whole month.
-TARIFFS = """
-CREATE OR REPLACE TEMP TABLE rating_tariffs AS
-WITH profiles AS (
-    SELECT DISTINCT use, voltage FROM rating_points WHERE commodity = 'ELE'
 ),
-candidates AS (
+holds AS (
     SELECT
-        profiles.use,
-        profiles.voltage,
-        tariff.component,
-        tariff.unit_price,
-        tariff.valid_from,
-        tariff.valid_to,
-        CAST(tariff.use <> '*' AS INTEGER) + CAST(tariff.voltage <> '*' AS INTEGER) AS specificity
-    FROM profiles
-    JOIN reference.ref_regulated_tariffs AS tariff
-        ON tariff.commodity = 'ELE'
-        AND tariff.use IN (profiles.use, '*')
-        AND tariff.voltage IN (profiles.voltage, '*')
-        AND list_contains($tariff_components::VARCHAR[], tariff.component)
-        AND tariff.valid_from <= $month_end::DATE
-        AND coalesce(tariff.valid_to, $month_end::DATE) >= $month_start::DATE
-    QUALIFY specificity = max(specificity) OVER (PARTITION BY profiles.use, profiles.voltage,
-                                                              tariff.component)
-)
-SELECT
-    use,
-    voltage,
-    component,
-    any_value(unit_price) AS unit_price,
-    count(*) = 1
-        AND bool_and(valid_from <= $month_start::DATE
-                     AND coalesce(valid_to, $month_end::DATE) >= $month_end::DATE)
-        AS whole_month
-FROM candidates
-GROUP BY use, voltage, component
-"""
-
-# VAT, excise tiers and the excise exemption per use, chosen like the tariffs
-TAXES = """
-CREATE OR REPLACE TEMP TABLE rating_taxes AS
-SELECT
-    uses.use,
-    tax.tax,
-    tax.tier,
-    tax.tier_from,
-    tax.tier_to,
-    tax.max_power_kw,
-    tax.rate,
-    tax.valid_from <= $month_start::DATE
-        AND coalesce(tax.valid_to, $month_end::DATE) >= $month_end::DATE AS whole_month
-FROM (SELECT DISTINCT use FROM rating_points WHERE commodity = 'ELE') AS uses
-JOIN reference.ref_tax_rates AS tax
-    ON tax.commodity = 'ELE'
-    AND tax.use IN (uses.use, '*')
-    AND tax.tax IN ('vat', 'excise', 'excise_exemption')
-    AND tax.valid_from <= $month_end::DATE
-    AND coalesce(tax.valid_to, $month_end::DATE) >= $month_start::DATE
-QUALIFY CAST(tax.use <> '*' AS INTEGER)
-    = max(CAST(tax.use <> '*' AS INTEGER)) OVER (PARTITION BY uses.use, tax.tax)
-"""
-
-# each supply point either priced (skip_reason NULL) or left out with the first reason found
-CLASSIFIED = """
-CREATE OR REPLACE TEMP TABLE rating_classified AS
-WITH profiles AS (
-    SELECT
-        use,
-        voltage,
-        max(unit_price) FILTER (WHERE component = 'losses') AS losses_rate,
-        bool_and(whole_month) AS tariffs_whole_month
-    FROM rating_tariffs
-    GROUP BY use, voltage
-),
-use_taxes AS (
-    SELECT
-        use,
-        max(rate) FILTER (WHERE tax = 'vat') AS vat_rate,
-        count(*) FILTER (WHERE tax = 'vat') AS vat_rates,
-        count(*) FILTER (WHERE tax = 'excise') AS excise_tiers,
-        max(tier_to) FILTER (WHERE tax = 'excise_exemption') AS exempt_kwh_month,
-        max(max_power_kw) FILTER (WHERE tax = 'excise_exemption') AS exemption_max_power_kw,
-        -- a tier appearing twice means the rate changes within the month
-        bool_and(whole_month) AND count(*) = count(DISTINCT (tax, tier)) AS taxes_whole_month
-    FROM rating_taxes
-    GROUP BY use
+        supply_point_id,
+        string_agg(DISTINCT check_name, ', ' ORDER BY check_name) AS held_by
+    FROM quality.supply_point_holds
+    WHERE billing_month = $month_start::DATE
+    GROUP BY supply_point_id
 ),
 invoiced AS (
+    -- a month billed on a document past draft is never rated again (corrections are credit
+    -- notes and new invoices, made by invoicing/)
     SELECT DISTINCT billing_account_id
     FROM billing.invoices
-    WHERE period_start = $month_start::DATE AND status <> 'draft'
+    WHERE document_type = 'TD01'
+        AND list_contains($rated_kinds::VARCHAR[], kind)
+        AND status <> 'draft'
+        AND period_end BETWEEN $month_start::DATE AND $month_end::DATE
 )
 SELECT
-    point.*,
-    profiles.losses_rate,
-    use_taxes.vat_rate,
-    greatest(
-        point.total_quantity - CASE
-            WHEN point.power_kw <= use_taxes.exemption_max_power_kw
-                THEN use_taxes.exempt_kwh_month * $months
-            ELSE 0
-        END,
-        0
-    ) AS excise_quantity,
-    CASE
-        WHEN NOT point.registered THEN 'supply_point_not_in_registry'
-        WHEN point.commodity <> 'ELE' THEN 'gas_not_rated_yet'
-        WHEN NOT point.has_offer THEN 'offer_missing'
-        WHEN point.offer_kind = 'indexed' THEN 'indexed_offer_not_rated_yet'
-        WHEN point.offer_kind IS DISTINCT FROM 'fixed' THEN 'offer_kind_unknown'
-        WHEN point.use IS NULL OR point.voltage IS NULL OR point.power_kw IS NULL
-            THEN 'supply_point_data_missing'
-        WHEN point.band_price_missing OR point.fee_month IS NULL THEN 'offer_price_missing'
-        WHEN profiles.losses_rate IS NULL THEN 'losses_tariff_missing'
-        WHEN NOT profiles.tariffs_whole_month THEN 'tariff_not_valid_for_whole_month'
-        WHEN NOT use_taxes.taxes_whole_month THEN 'tax_not_valid_for_whole_month'
-        WHEN use_taxes.vat_rates IS DISTINCT FROM 1 THEN 'vat_rate_missing'
-        WHEN use_taxes.excise_tiers = 0 THEN 'excise_missing'
-        WHEN invoiced.billing_account_id IS NOT NULL THEN 'period_already_invoiced'
-    END AS skip_reason
-FROM rating_points AS point
-LEFT JOIN profiles ON profiles.use = point.use AND profiles.voltage = point.voltage
-LEFT JOIN use_taxes ON use_taxes.use = point.use
+    point.supply_point_id,
+    point.company_id,
+    point.billing_account_id,
+    point.accounts,
+    point.commodity,
+    point.commodities,
+    registry.supply_point_id IS NOT NULL AS registered,
+    registry.commodity AS registry_commodity,
+    registry.customer_id,
+    registry.use,
+    registry.voltage,
+    CAST(registry.power_kw AS DECIMAL(18, 6)) AS power_kw,
+    registry.meter_type,
+    offer.offer_id IS NOT NULL AS has_offer,
+    offer.commodity AS offer_commodity,
+    offer.kind AS offer_kind,
+    offer.price_f1,
+    offer.price_f2,
+    offer.price_f3,
+    offer.price_single,
+    offer.index_name,
+    offer.spread,
+    offer.fee_month,
+    holds.held_by,
+    invoiced.billing_account_id IS NOT NULL AS already_invoiced
+FROM determinant_points AS point
+LEFT JOIN reports.rpt_supply_points AS registry USING (supply_point_id)
+LEFT JOIN reports.rpt_offers AS offer ON offer.offer_id = registry.offer_id
+LEFT JOIN holds USING (supply_point_id)
 LEFT JOIN invoiced ON invoiced.billing_account_id = point.billing_account_id
 """
 
-# CASES.md's electricity lines. Quantities stay exact until the amount is rounded: each is cast
-# to DECIMAL(38, 12), enough for 6-decimal consumption times a 6-decimal rate, since a UNION
-# would otherwise settle on the widest integer part and round them to 6 decimals.
+# regulated prices and taxes depend on commodity, use, voltage and the span priced
+PROFILES = """
+CREATE OR REPLACE TEMP TABLE rating_profiles AS
+SELECT
+    row_number() OVER (ORDER BY commodity, use, voltage, span_start, span_end) AS profile_id,
+    *
+FROM (
+    SELECT DISTINCT
+        point.commodity,
+        point.use,
+        coalesce(point.voltage, '*') AS voltage,
+        item.span_start,
+        item.span_end
+    FROM rating_items AS item
+    JOIN rating_points AS point USING (supply_point_id)
+    WHERE item.days IS NOT NULL AND point.use IS NOT NULL
+)
+"""
+
+# The rows valid in the span whose use and voltage match ('*' = any), the most specific
+# winning per component; a tiered component has one row per tier, numbered from 1.
+TARIFFS = """
+CREATE OR REPLACE TEMP TABLE rating_tariffs AS
+WITH candidates AS (
+    SELECT
+        profile.profile_id,
+        tariff.component,
+        tariff.basis,
+        tariff.tier_from,
+        tariff.tier_to,
+        tariff.unit_price,
+        tariff.valid_from <= profile.span_start
+            AND coalesce(tariff.valid_to, profile.span_end) >= profile.span_end AS whole_span,
+        CAST(tariff.use <> '*' AS INTEGER) + CAST(tariff.voltage <> '*' AS INTEGER)
+            AS specificity
+    FROM rating_profiles AS profile
+    JOIN reference.ref_regulated_tariffs AS tariff
+        ON tariff.commodity = profile.commodity
+        AND tariff.use IN (profile.use, '*')
+        AND tariff.voltage IN (profile.voltage, '*')
+        AND list_contains(
+            CASE profile.commodity
+                WHEN 'ELE' THEN $electricity_components::VARCHAR[]
+                ELSE $gas_components::VARCHAR[]
+            END,
+            tariff.component
+        )
+        AND tariff.valid_from <= profile.span_end
+        AND coalesce(tariff.valid_to, profile.span_end) >= profile.span_start
+    QUALIFY specificity = max(specificity) OVER (PARTITION BY profile.profile_id,
+                                                              tariff.component)
+)
+SELECT
+    *,
+    CASE WHEN tier_from IS NOT NULL THEN CAST(row_number() OVER (
+        PARTITION BY profile_id, component ORDER BY tier_from) AS INTEGER) END AS tier
+FROM candidates
+"""
+
+TARIFF_PROFILES = """
+CREATE OR REPLACE TEMP TABLE rating_tariff_profiles AS
+SELECT
+    profile_id,
+    max(unit_price) FILTER (WHERE component = 'losses') AS losses_rate,
+    -- a tier (or an untiered component) met twice changes price within the span
+    bool_and(whole_span)
+        AND count(*) = count(DISTINCT component || ':' || coalesce(CAST(tier_from AS VARCHAR), ''))
+        AS whole_span
+FROM rating_tariffs
+GROUP BY profile_id
+"""
+
+TAXES = """
+CREATE OR REPLACE TEMP TABLE rating_taxes AS
+WITH candidates AS (
+    SELECT
+        profile.profile_id,
+        tax.tax,
+        tax.tier_from,
+        tax.tier_to,
+        tax.tier_unit,
+        tax.max_power_kw,
+        tax.rate,
+        tax.valid_from <= profile.span_start
+            AND coalesce(tax.valid_to, profile.span_end) >= profile.span_end AS whole_span
+    FROM rating_profiles AS profile
+    JOIN reference.ref_tax_rates AS tax
+        ON tax.commodity = profile.commodity
+        AND tax.use IN (profile.use, '*')
+        AND tax.valid_from <= profile.span_end
+        AND coalesce(tax.valid_to, profile.span_start) >= profile.span_start
+    QUALIFY CAST(tax.use <> '*' AS INTEGER) = max(CAST(tax.use <> '*' AS INTEGER))
+        OVER (PARTITION BY profile.profile_id, tax.tax)
+)
+SELECT
+    *,
+    CASE WHEN tax IN ('excise', 'regional_surcharge') AND tier_from IS NOT NULL
+        THEN CAST(row_number() OVER (PARTITION BY profile_id, tax ORDER BY tier_from) AS INTEGER)
+    END AS tier
+FROM candidates
+"""
+
+TAX_PROFILES = """
+CREATE OR REPLACE TEMP TABLE rating_tax_profiles AS
+SELECT
+    profile_id,
+    count(*) FILTER (WHERE tax = 'vat') AS vat_rows,
+    max(rate) FILTER (WHERE tax = 'vat') AS vat_rate,
+    count(*) FILTER (WHERE tax = 'vat_reduced') AS vat_reduced_rows,
+    max(rate) FILTER (WHERE tax = 'vat_reduced') AS vat_reduced_rate,
+    max(tier_to) FILTER (WHERE tax = 'vat_reduced') AS vat_reduced_smc_year,
+    count(*) FILTER (WHERE tax = 'excise') AS excise_rows,
+    count(*) FILTER (WHERE tax = 'excise_exemption') AS exemption_rows,
+    max(tier_to) FILTER (WHERE tax = 'excise_exemption') AS exempt_kwh_month,
+    max(max_power_kw) FILTER (WHERE tax = 'excise_exemption') AS exemption_max_power_kw,
+    bool_and(whole_span)
+        AND count(*) = count(DISTINCT tax || ':' || coalesce(CAST(tier_from AS VARCHAR), ''))
+        AS whole_span
+FROM rating_taxes
+GROUP BY profile_id
+"""
+
+# indexed items by the price they need: PSV (gas), PUN means (register meters, and bands of
+# interval meters without consumption), PUN weighted by the point's hourly kWh (interval)
+INDEXED_ITEMS = """
+CREATE OR REPLACE TEMP TABLE rating_indexed_items AS
+SELECT item.item_id, item.supply_point_id, item.span_start, item.span_end, item.days,
+    point.commodity, point.meter_type
+FROM rating_items AS item
+JOIN rating_points AS point USING (supply_point_id)
+WHERE point.offer_kind = 'indexed' AND item.days IS NOT NULL
+"""
+
+PSV = """
+CREATE OR REPLACE TEMP TABLE rating_psv AS
+WITH spans AS (
+    SELECT DISTINCT span_start, span_end, days FROM rating_indexed_items WHERE commodity = 'GAS'
+),
+pcs AS (
+    SELECT
+        spans.span_start,
+        spans.span_end,
+        count(*) = 1 AND bool_and(pcs.valid_from <= spans.span_start
+            AND coalesce(pcs.valid_to, spans.span_end) >= spans.span_end) AS pcs_valid,
+        max(pcs.pcs_mwh_per_smc) AS pcs_mwh_per_smc
+    FROM spans
+    JOIN reference.ref_gas_pcs AS pcs
+        ON pcs.valid_from <= spans.span_end
+        AND coalesce(pcs.valid_to, spans.span_start) >= spans.span_start
+    GROUP BY ALL
+),
+psv AS (
+    SELECT
+        spans.span_start,
+        spans.span_end,
+        sum(market.price_eur_mwh) AS price_sum,
+        count(*) AS prices,
+        count(DISTINCT market.price_date) AS days_priced
+    FROM spans
+    JOIN reports.rpt_market_prices AS market
+        ON market.index_name = 'PSV'
+        AND market.price_date BETWEEN spans.span_start AND spans.span_end
+    GROUP BY ALL
+)
+SELECT
+    spans.span_start,
+    spans.span_end,
+    coalesce(pcs.pcs_valid, false) AS pcs_valid,
+    -- one price for every day of the span, or the mean would silently drift
+    coalesce(psv.prices = spans.days AND psv.days_priced = spans.days, false) AS market_complete,
+    CASE WHEN pcs.pcs_valid AND psv.prices > 0
+        THEN rating_quotient(psv.price_sum * pcs.pcs_mwh_per_smc, psv.prices)
+    END AS index_price
+FROM spans
+LEFT JOIN pcs USING (span_start, span_end)
+LEFT JOIN psv USING (span_start, span_end)
+"""
+
+PUN_MEANS = """
+CREATE OR REPLACE TEMP TABLE rating_pun_means AS
+WITH spans AS (
+    SELECT DISTINCT span_start, span_end, days FROM rating_indexed_items WHERE commodity = 'ELE'
+),
+hours AS (
+    SELECT spans.span_start, spans.span_end, spans.days, market.band, market.price_eur_mwh,
+        market.price_date
+    FROM spans
+    JOIN reports.rpt_market_prices AS market
+        ON market.index_name = 'PUN'
+        AND market.price_date BETWEEN spans.span_start AND spans.span_end
+)
+SELECT
+    span_start,
+    span_end,
+    CASE WHEN grouping(band) = 1 THEN 'ALL' ELSE band END AS band,
+    count(DISTINCT price_date) = any_value(days) AS span_priced,
+    rating_quotient(sum(price_eur_mwh), count(*) * 1000) AS mean_price
+FROM hours
+GROUP BY GROUPING SETS ((span_start, span_end, band), (span_start, span_end))
+"""
+
+PUN_WEIGHTED = """
+CREATE OR REPLACE TEMP TABLE rating_pun_weighted AS
+WITH by_band AS (
+    SELECT
+        item.item_id,
+        consumption.band,
+        sum(consumption.kwh) AS kwh,
+        sum(consumption.kwh * market.price_eur_mwh) AS weighted_sum,
+        count(*) FILTER (WHERE market.price_eur_mwh IS NULL) AS unpriced_hours
+    FROM rating_indexed_items AS item
+    JOIN reports.rpt_hourly_consumption AS consumption
+        ON consumption.supply_point_id = item.supply_point_id
+        AND consumption.local_date BETWEEN item.span_start AND item.span_end
+    LEFT JOIN reports.rpt_market_prices AS market
+        ON market.index_name = 'PUN' AND market.hour_start_utc = consumption.hour_start_utc
+    WHERE item.commodity = 'ELE' AND item.meter_type = 'interval'
+    GROUP BY item.item_id, consumption.band
+),
+with_all AS (
+    SELECT * FROM by_band
+    UNION ALL
+    SELECT item_id, 'ALL', sum(kwh), sum(weighted_sum), sum(unpriced_hours)
+    FROM by_band
+    GROUP BY item_id
+)
+SELECT
+    item_id,
+    band,
+    kwh,
+    CASE WHEN kwh <> 0 THEN rating_quotient(weighted_sum, kwh * 1000) END AS weighted_price,
+    unpriced_hours
+FROM with_all
+"""
+
+# each band's energy price: the offer's, or the index (+ spread) of the band
+BAND_PRICES = """
+CREATE OR REPLACE TEMP TABLE rating_band_prices AS
+SELECT
+    band.item_id,
+    band.band,
+    band.quantity,
+    point.offer_kind,
+    CASE
+        WHEN point.offer_kind = 'fixed' THEN CASE band.band
+            WHEN 'F1' THEN coalesce(point.price_f1, point.price_single)
+            WHEN 'F2' THEN coalesce(point.price_f2, point.price_single)
+            WHEN 'F3' THEN coalesce(point.price_f3, point.price_single)
+            WHEN 'ALL' THEN point.price_single
+        END
+        WHEN point.commodity = 'GAS' THEN psv.index_price + point.spread
+        ELSE coalesce(weighted.weighted_price, mean.mean_price) + point.spread
+    END AS unit_price,
+    point.offer_kind = 'indexed' AND (
+        CASE WHEN point.commodity = 'GAS' THEN psv.index_price IS NULL OR NOT psv.market_complete
+        ELSE mean.mean_price IS NULL OR NOT all_hours.span_priced
+            OR coalesce(weighted.unpriced_hours, 0) > 0
+        END
+    ) AS market_missing
+FROM (
+    SELECT item.item_id, item.supply_point_id, item.span_start, item.span_end, bands.band,
+        bands.quantity
+    FROM rating_items AS item
+    JOIN rating_item_bands AS bands USING (supply_point_id, is_true_up, span_start, span_end)
+) AS band
+JOIN rating_points AS point USING (supply_point_id)
+LEFT JOIN rating_psv AS psv
+    ON point.commodity = 'GAS' AND psv.span_start = band.span_start
+    AND psv.span_end = band.span_end
+LEFT JOIN rating_pun_means AS mean
+    ON point.commodity = 'ELE' AND mean.span_start = band.span_start
+    AND mean.span_end = band.span_end AND mean.band = band.band
+LEFT JOIN rating_pun_means AS all_hours
+    ON point.commodity = 'ELE' AND all_hours.span_start = band.span_start
+    AND all_hours.span_end = band.span_end AND all_hours.band = 'ALL'
+LEFT JOIN rating_pun_weighted AS weighted
+    ON weighted.item_id = band.item_id AND weighted.band = band.band
+"""
+
+# every item either priceable (reason NULL) or the first reason it cannot be priced
+CLASSIFIED_ITEMS = """
+CREATE OR REPLACE TEMP TABLE rating_classified_items AS
+WITH band_checks AS (
+    SELECT
+        item_id,
+        bool_or(offer_kind = 'fixed' AND unit_price IS NULL) AS fixed_price_missing,
+        bool_or(market_missing) AS market_missing
+    FROM rating_band_prices
+    GROUP BY item_id
+)
+SELECT
+    item.*,
+    profile.profile_id,
+    CASE
+        WHEN point.held_by IS NOT NULL THEN point.held_by
+        WHEN point.already_invoiced THEN 'period_already_invoiced'
+        WHEN NOT point.registered THEN 'supply_point_not_in_registry'
+        WHEN point.accounts = 0 OR point.company_id IS NULL THEN 'billing_account_missing'
+        WHEN point.accounts > 1 THEN 'several_billing_accounts'
+        WHEN point.commodities <> 1 OR point.commodity IS DISTINCT FROM point.registry_commodity
+            THEN 'commodity_mismatch'
+        WHEN point.use IS NULL
+            OR point.commodity = 'ELE' AND (point.voltage IS NULL OR point.power_kw IS NULL)
+            OR point.commodity = 'ELE' AND point.offer_kind = 'indexed'
+                AND point.meter_type IS DISTINCT FROM 'interval'
+                AND point.meter_type IS DISTINCT FROM 'register'
+            THEN 'supply_point_data_missing'
+        WHEN NOT point.has_offer THEN 'offer_missing'
+        WHEN point.offer_commodity IS DISTINCT FROM point.commodity THEN 'offer_commodity_mismatch'
+        WHEN point.offer_kind IS NULL OR point.offer_kind NOT IN ('fixed', 'indexed')
+            THEN 'offer_kind_unknown'
+        WHEN point.offer_kind = 'indexed' AND point.index_name IS DISTINCT FROM
+            CASE point.commodity WHEN 'ELE' THEN 'PUN' ELSE 'PSV' END THEN 'offer_index_mismatch'
+        WHEN item.days IS NULL THEN 'determinant_period_invalid'
+        WHEN CASE point.commodity WHEN 'ELE' THEN NOT item.electricity_bands
+            ELSE NOT item.single_band END THEN 'determinant_band_invalid'
+        WHEN item.has_negative_quantity THEN 'determinant_quantity_negative'
+        WHEN point.fee_month IS NULL OR band_checks.fixed_price_missing
+            OR point.offer_kind = 'indexed' AND point.spread IS NULL THEN 'offer_price_missing'
+        WHEN tariff.profile_id IS NULL THEN 'tariff_missing'
+        WHEN point.commodity = 'ELE' AND tariff.losses_rate IS NULL THEN 'losses_tariff_missing'
+        WHEN NOT tariff.whole_span THEN 'tariff_not_valid_for_whole_period'
+        WHEN tax.profile_id IS NOT NULL AND NOT tax.whole_span
+            THEN 'tax_not_valid_for_whole_period'
+        WHEN coalesce(tax.vat_rows, 0) <> 1
+            OR point.commodity = 'GAS' AND point.use <> 'non_domestic'
+                AND tax.vat_reduced_rows <> 1 THEN 'vat_rate_missing'
+        WHEN tax.excise_rows = 0 THEN 'excise_missing'
+        WHEN point.offer_kind = 'indexed' AND point.commodity = 'GAS'
+            AND NOT coalesce(psv.pcs_valid, false) THEN 'pcs_missing'
+        WHEN band_checks.market_missing THEN 'market_price_missing'
+    END AS skip_reason
+FROM rating_items AS item
+JOIN rating_points AS point USING (supply_point_id)
+LEFT JOIN band_checks USING (item_id)
+LEFT JOIN rating_profiles AS profile
+    ON profile.commodity = point.commodity
+    AND profile.use = point.use
+    AND profile.voltage = coalesce(point.voltage, '*')
+    AND profile.span_start = item.span_start
+    AND profile.span_end = item.span_end
+LEFT JOIN rating_tariff_profiles AS tariff ON tariff.profile_id = profile.profile_id
+LEFT JOIN rating_tax_profiles AS tax ON tax.profile_id = profile.profile_id
+LEFT JOIN rating_psv AS psv
+    ON point.commodity = 'GAS' AND psv.span_start = item.span_start
+    AND psv.span_end = item.span_end
+"""
+
+# a point is rated whole or not at all: the most decisive reason of any of its items
+POINT_REASONS = """
+CREATE OR REPLACE TEMP TABLE rating_skipped AS
+SELECT
+    supply_point_id,
+    min_by(skip_reason, coalesce(list_position($skip_reasons::VARCHAR[], skip_reason), 0))
+        AS reason
+FROM rating_classified_items
+WHERE skip_reason IS NOT NULL
+GROUP BY supply_point_id
+"""
+
+RATED = """
+CREATE OR REPLACE TEMP TABLE rating_rated AS
+SELECT
+    item.item_id,
+    item.supply_point_id,
+    item.is_true_up,
+    item.span_start,
+    item.span_end,
+    item.months,
+    item.year_share,
+    item.total_quantity,
+    item.provenance,
+    item.all_estimates,
+    item.profile_id,
+    point.company_id,
+    point.billing_account_id,
+    point.billing_account_id || '-' || strftime($month_start::DATE, '%Y%m') AS invoice_id,
+    point.customer_id,
+    point.commodity,
+    point.power_kw,
+    point.fee_month,
+    tariff.losses_rate,
+    tax.vat_rate,
+    tax.vat_reduced_rate,
+    -- domestic gas: the Smc up to this bound take the reduced VAT rate
+    CAST(CASE WHEN point.commodity = 'GAS' AND point.use <> 'non_domestic'
+        THEN tax.vat_reduced_smc_year * item.year_share ELSE 0 END AS DECIMAL(38, 12))
+        AS reduced_bound,
+    -- the domestic resident exemption: the first kWh of each month within the power limit
+    CAST(greatest(item.total_quantity - CASE
+        WHEN tax.exemption_rows = 1
+            AND point.power_kw <= coalesce(tax.exemption_max_power_kw, point.power_kw)
+            THEN tax.exempt_kwh_month * item.months
+        ELSE 0 END, 0) AS DECIMAL(38, 12)) AS excise_quantity
+FROM rating_classified_items AS item
+JOIN rating_points AS point USING (supply_point_id)
+JOIN rating_tariff_profiles AS tariff USING (profile_id)
+JOIN rating_tax_profiles AS tax USING (profile_id)
+WHERE item.supply_point_id NOT IN (SELECT supply_point_id FROM rating_skipped)
+"""
+
+# CASES.md's lines as slices [slice_start, slice_end] of a quantity: a tier of an annual or
+# monthly scale, or the whole quantity. Per-Smc gas slices split at the reduced-VAT bound.
+# Every quantity is cast to DECIMAL(38, 12) before a CASE, least() or UNION meets another
+# type: DuckDB would otherwise settle on a common type of fewer decimals and round them off.
+CHARGES = """
+CREATE OR REPLACE TEMP TABLE rating_charges AS
+SELECT
+    rated.item_id,
+    'energy' AS component,
+    CASE WHEN rated.commodity = 'ELE' THEN band.band END AS band,
+    CAST(NULL AS INTEGER) AS tier,
+    CAST(0 AS DECIMAL(38, 12)) AS slice_start,
+    CASE WHEN rated.commodity = 'ELE'
+        THEN CAST(band.quantity * (1 + rated.losses_rate) AS DECIMAL(38, 12))
+        ELSE CAST(band.quantity AS DECIMAL(38, 12))
+    END AS slice_end,
+    CAST(band.unit_price AS DECIMAL(18, 6)) AS unit_price,
+    rated.commodity = 'GAS' AS per_smc
+FROM rating_rated AS rated
+JOIN rating_band_prices AS band USING (item_id)
+UNION ALL
+SELECT item_id, 'marketing_fee', NULL, NULL, 0, CAST(months AS DECIMAL(38, 12)),
+    CAST(fee_month AS DECIMAL(18, 6)), false
+FROM rating_rated
+WHERE NOT is_true_up
+UNION ALL
+SELECT
+    rated.item_id,
+    tariff.component,
+    NULL,
+    tariff.tier,
+    coalesce(CAST(tariff.tier_from * rated.year_share AS DECIMAL(38, 12)), 0),
+    CASE
+        WHEN tariff.basis = 'per_point_year' THEN CAST(rated.year_share AS DECIMAL(38, 12))
+        WHEN tariff.basis = 'per_kw_year'
+            THEN CAST(rated.power_kw * rated.year_share AS DECIMAL(38, 12))
+        WHEN tariff.component = 'dispatching'
+            THEN CAST(rated.total_quantity * (1 + rated.losses_rate) AS DECIMAL(38, 12))
+        WHEN tariff.tier_to IS NULL THEN CAST(rated.total_quantity AS DECIMAL(38, 12))
+        ELSE least(CAST(rated.total_quantity AS DECIMAL(38, 12)),
+            CAST(tariff.tier_to * rated.year_share AS DECIMAL(38, 12)))
+    END,
+    CAST(tariff.unit_price AS DECIMAL(18, 6)),
+    tariff.basis = 'per_smc'
+FROM rating_rated AS rated
+JOIN rating_tariffs AS tariff USING (profile_id)
+WHERE tariff.basis <> 'percent'
+    AND (tariff.tier IS NULL OR rated.total_quantity > tariff.tier_from * rated.year_share)
+    AND (NOT rated.is_true_up OR list_contains($consumption_components::VARCHAR[],
+                                               tariff.component))
+UNION ALL
+SELECT
+    rated.item_id,
+    tax.tax,
+    NULL,
+    tax.tier,
+    coalesce(CAST(tax.tier_from * scale.factor AS DECIMAL(38, 12)), 0),
+    CASE WHEN tax.tier_to IS NULL THEN scale.base
+        ELSE least(scale.base, CAST(tax.tier_to * scale.factor AS DECIMAL(38, 12))) END,
+    CAST(tax.rate AS DECIMAL(18, 6)),
+    rated.commodity = 'GAS'
+FROM rating_rated AS rated
+JOIN rating_taxes AS tax USING (profile_id)
+CROSS JOIN LATERAL (
+    SELECT
+        CASE tax.tier_unit WHEN 'kwh_month' THEN CAST(rated.months AS DECIMAL(18, 6))
+            ELSE rated.year_share END AS factor,
+        CASE tax.tax WHEN 'excise' THEN rated.excise_quantity
+            ELSE CAST(rated.total_quantity AS DECIMAL(38, 12)) END AS base
+) AS scale
+WHERE tax.tax IN ('excise', 'regional_surcharge')
+    AND (tax.tier IS NULL OR scale.base > tax.tier_from * scale.factor)
+"""
+
+# each slice split at its VAT bound: the reduced rate below it, the standard rate above (the
+# bound is 0 for every slice but domestic gas per-Smc ones)
 LINES = """
 CREATE OR REPLACE TEMP TABLE rating_lines AS
 WITH priced AS (
-    SELECT * FROM rating_classified WHERE skip_reason IS NULL
+    SELECT
+        rated.invoice_id,
+        rated.supply_point_id,
+        rated.provenance,
+        rated.is_true_up,
+        rated.span_start,
+        rated.span_end,
+        rated.vat_rate,
+        rated.vat_reduced_rate,
+        charge.component,
+        charge.band,
+        charge.tier,
+        charge.unit_price,
+        charge.slice_start,
+        charge.slice_end,
+        CASE WHEN charge.per_smc THEN rated.reduced_bound ELSE 0 END AS vat_bound
+    FROM rating_charges AS charge
+    JOIN rating_rated AS rated USING (item_id)
 ),
-charges AS (
+split AS (
     SELECT
-        priced.supply_point_id,
-        'energy' AS component,
-        band.band,
-        CAST(NULL AS INTEGER) AS tier,
-        CAST(band.quantity * (1 + priced.losses_rate) AS DECIMAL(38, 12)) AS quantity,
-        band.unit_price
+        priced.*,
+        CASE WHEN segment.reduced
+            THEN least(priced.slice_end, priced.vat_bound) - priced.slice_start
+            ELSE priced.slice_end - greatest(priced.slice_start, priced.vat_bound)
+        END AS quantity,
+        CASE WHEN segment.reduced THEN priced.vat_reduced_rate ELSE priced.vat_rate END
+            AS line_vat_rate
     FROM priced
-    JOIN rating_bands AS band USING (supply_point_id)
-    UNION ALL
-    SELECT supply_point_id, 'marketing_fee', NULL, NULL, CAST($months AS DECIMAL(38, 12)), fee_month
-    FROM priced
-    UNION ALL
-    SELECT
-        priced.supply_point_id,
-        tariff.component,
-        NULL,
-        NULL,
-        CAST(
-            CASE tariff.component
-                WHEN 'dispatching' THEN priced.total_quantity * (1 + priced.losses_rate)
-                WHEN 'network_fixed' THEN $year_share::DECIMAL(18, 6)
-                WHEN 'system_fixed' THEN $year_share::DECIMAL(18, 6)
-                WHEN 'network_power' THEN priced.power_kw * $year_share::DECIMAL(18, 6)
-                WHEN 'system_power' THEN priced.power_kw * $year_share::DECIMAL(18, 6)
-                WHEN 'network_energy' THEN priced.total_quantity
-                WHEN 'system_energy' THEN priced.total_quantity
-            END AS DECIMAL(38, 12)
-        ),
-        tariff.unit_price
-    FROM priced
-    JOIN rating_tariffs AS tariff
-        ON tariff.use = priced.use
-        AND tariff.voltage = priced.voltage
-        AND tariff.component <> 'losses'
-    UNION ALL
-    -- excise by monthly tier (bounds × months) of the quantity beyond any exemption
-    SELECT
-        priced.supply_point_id,
-        'excise',
-        NULL,
-        tax.tier,
-        CAST(
-            greatest(
-                least(
-                    priced.excise_quantity,
-                    coalesce(tax.tier_to * $months, priced.excise_quantity)
-                ) - coalesce(tax.tier_from, 0) * $months,
-                0
-            ) AS DECIMAL(38, 12)
-        ),
-        tax.rate
-    FROM priced
-    JOIN rating_taxes AS tax ON tax.use = priced.use AND tax.tax = 'excise'
+    CROSS JOIN (VALUES (true), (false)) AS segment(reduced)
+    WHERE CASE WHEN segment.reduced THEN priced.slice_start < priced.vat_bound
+        ELSE priced.slice_end > priced.vat_bound END
 )
 SELECT
-    priced.billing_account_id || '-' || strftime($month_start::DATE, '%Y%m') AS invoice_id,
-    priced.company_id,
-    priced.billing_account_id,
-    priced.customer_id,
-    charges.supply_point_id,
-    charges.component,
-    charges.band,
-    charges.tier,
-    CAST(charges.quantity AS DECIMAL(18, 6)) AS quantity,
-    CAST(charges.unit_price AS DECIMAL(18, 6)) AS unit_price,
-    CAST(round_to_cent(charges.quantity * charges.unit_price) AS DECIMAL(14, 2)) AS amount,
-    CAST(priced.vat_rate AS DECIMAL(5, 4)) AS vat_rate,
-    list_position($line_order::VARCHAR[], charges.component) AS component_rank
-FROM charges
-JOIN priced USING (supply_point_id)
+    invoice_id,
+    supply_point_id,
+    component,
+    band,
+    tier,
+    CAST(quantity AS DECIMAL(38, 12)) AS quantity,
+    unit_price,
+    CAST(round_to_cent(quantity * unit_price) AS DECIMAL(14, 2)) AS amount,
+    CAST(line_vat_rate AS DECIMAL(5, 4)) AS vat_rate,
+    provenance,
+    is_true_up,
+    span_start AS billed_from,
+    span_end AS billed_to,
+    false AS is_reversal,
+    CAST(NULL AS VARCHAR) AS reversed_invoice_id,
+    CAST(NULL AS INTEGER) AS reversed_line_no
+FROM split
 -- a band or tier not reached has nothing to bill
-WHERE charges.quantity <> 0
+WHERE quantity <> 0
+UNION ALL
+-- a true-up takes back, at their own prices, the consumption lines earlier documents billed
+-- in its span
+SELECT
+    rated.invoice_id,
+    earlier.supply_point_id,
+    earlier.component,
+    earlier.band,
+    earlier.tier,
+    CAST(-earlier.quantity AS DECIMAL(38, 12)),
+    earlier.unit_price,
+    CAST(-earlier.amount AS DECIMAL(14, 2)),
+    earlier.vat_rate,
+    earlier.provenance,
+    true,
+    earlier.billed_from,
+    earlier.billed_to,
+    true,
+    earlier.invoice_id,
+    earlier.line_no
+FROM rating_rated AS rated
+JOIN billing.invoice_lines AS earlier
+    ON earlier.supply_point_id = rated.supply_point_id
+    AND earlier.billed_from >= rated.span_start
+    AND earlier.billed_to <= rated.span_end
+    AND list_contains($consumption_components::VARCHAR[], earlier.component)
+JOIN billing.invoices AS document
+    ON document.invoice_id = earlier.invoice_id
+    AND document.period_end < $month_start::DATE
+WHERE rated.is_true_up
 """
 
-# VAT per rate on the invoice's sum of that rate's lines; total = taxable + VAT
+INVOICE_VAT = """
+CREATE OR REPLACE TEMP TABLE rating_invoice_vat AS
+SELECT
+    invoice_id,
+    vat_rate,
+    CAST(sum(amount) AS DECIMAL(14, 2)) AS taxable,
+    CAST(round_to_cent(vat_rate * sum(amount)) AS DECIMAL(14, 2)) AS vat
+FROM rating_lines
+GROUP BY invoice_id, vat_rate
+"""
+
 INVOICES = """
 CREATE OR REPLACE TEMP TABLE rating_invoices AS
-WITH by_rate AS (
+WITH items AS (
     SELECT
         invoice_id,
         any_value(company_id) AS company_id,
         any_value(billing_account_id) AS billing_account_id,
         min(customer_id) AS customer_id,
-        sum(amount) AS taxable,
-        round_to_cent(vat_rate * sum(amount)) AS vat
-    FROM rating_lines
-    GROUP BY invoice_id, vat_rate
+        bool_or(is_true_up) AS has_true_up,
+        bool_and(all_estimates) FILTER (WHERE NOT is_true_up) AS all_estimates
+    FROM rating_rated
+    GROUP BY invoice_id
+),
+totals AS (
+    SELECT invoice_id, sum(taxable) AS taxable, sum(vat) AS vat_total
+    FROM rating_invoice_vat
+    GROUP BY invoice_id
 )
 SELECT
-    invoice_id,
-    any_value(company_id) AS company_id,
-    any_value(billing_account_id) AS billing_account_id,
-    min(customer_id) AS customer_id,
-    CAST(sum(taxable) AS DECIMAL(14, 2)) AS taxable,
-    CAST(sum(vat) AS DECIMAL(14, 2)) AS vat_total,
-    CAST(sum(taxable) + sum(vat) AS DECIMAL(14, 2)) AS total
-FROM by_rate
-GROUP BY invoice_id
+    items.invoice_id,
+    items.company_id,
+    items.billing_account_id,
+    items.customer_id,
+    CASE
+        WHEN items.has_true_up THEN 'conguaglio'
+        WHEN items.all_estimates THEN 'acconto'
+        ELSE 'regular'
+    END AS kind,
+    CAST(totals.taxable AS DECIMAL(14, 2)) AS taxable,
+    CAST(totals.vat_total AS DECIMAL(14, 2)) AS vat_total,
+    CAST(totals.taxable + totals.vat_total AS DECIMAL(14, 2)) AS total
+FROM items
+JOIN totals USING (invoice_id)
 """
 
-DRAFTS_IN_SCOPE = f"""
+DRAFTS_IN_SCOPE = """
     SELECT invoice_id
     FROM billing.invoices
     WHERE status = 'draft'
-        AND period_start = $month_start::DATE
-        AND {IN_LOT.format(column="company_id")}
+        AND document_type = 'TD01'
+        AND list_contains($rated_kinds::VARCHAR[], kind)
+        AND period_end BETWEEN $month_start::DATE AND $month_end::DATE
+        AND {lot}
 """
 
 REPLACE_DRAFTS = (
-    f"DELETE FROM billing.invoice_lines WHERE invoice_id IN ({DRAFTS_IN_SCOPE})",
-    f"DELETE FROM billing.invoices WHERE invoice_id IN ({DRAFTS_IN_SCOPE})",
+    "DELETE FROM billing.invoice_vat WHERE invoice_id IN ({drafts})",
+    "DELETE FROM billing.invoice_lines WHERE invoice_id IN ({drafts})",
+    "DELETE FROM billing.invoices WHERE invoice_id IN ({drafts})",
     """
-    INSERT INTO billing.invoice_lines
+    INSERT INTO billing.invoice_lines (invoice_id, line_no, supply_point_id, component, band,
+        tier, quantity, unit_price, amount, vat_rate, "group", provenance, is_true_up,
+        billed_from, billed_to)
     SELECT
-        invoice_id,
+        line.invoice_id,
         CAST(row_number() OVER (
-            PARTITION BY invoice_id ORDER BY supply_point_id, component_rank, band, tier
+            PARTITION BY line.invoice_id
+            ORDER BY line.supply_point_id, line.is_true_up, line.is_reversal, line.billed_from,
+                component.position, list_position($bands::VARCHAR[], line.band) NULLS FIRST,
+                line.tier NULLS FIRST, line.vat_rate, line.reversed_invoice_id,
+                line.reversed_line_no
         ) AS INTEGER),
-        supply_point_id, component, band, tier, quantity, unit_price, amount, vat_rate
-    FROM rating_lines
+        line.supply_point_id,
+        line.component,
+        line.band,
+        line.tier,
+        CAST(line.quantity AS DECIMAL(24, 12)),
+        line.unit_price,
+        line.amount,
+        line.vat_rate,
+        coalesce(component.line_group, 'other'),
+        line.provenance,
+        line.is_true_up,
+        line.billed_from,
+        line.billed_to
+    FROM rating_lines AS line
+    LEFT JOIN (
+        SELECT
+            unnest($components::VARCHAR[]) AS component,
+            unnest($component_groups::VARCHAR[]) AS line_group,
+            generate_subscripts($components::VARCHAR[], 1) AS position
+    ) AS component USING (component)
     """,
     """
-    INSERT INTO billing.invoices
-    SELECT
-        invoice_id, company_id, billing_account_id, customer_id,
-        $month_start::DATE, $month_end::DATE, taxable, vat_total, total,
-        'draft', current_timestamp
+    INSERT INTO billing.invoice_vat (invoice_id, vat_rate, taxable, vat)
+    SELECT invoice_id, vat_rate, taxable, vat FROM rating_invoice_vat
+    """,
+    """
+    INSERT INTO billing.invoices (invoice_id, company_id, billing_account_id, customer_id,
+        document_type, kind, period_start, period_end, taxable, vat_total, total, status,
+        created_at)
+    SELECT invoice_id, company_id, billing_account_id, customer_id, 'TD01', kind,
+        $month_start::DATE, $month_end::DATE, taxable, vat_total, total, 'draft',
+        current_timestamp
     FROM rating_invoices
+    """,
+    """
+    DELETE FROM billing.skipped_supply_points
+    WHERE billing_month = $month_start::DATE
+        AND (supply_point_id IN (SELECT supply_point_id FROM rating_points)
+            OR supply_point_id IN (
+                SELECT supply_point_id FROM reports.rpt_supply_points AS registry
+                WHERE {registry_lot}))
+    """,
+    """
+    INSERT INTO billing.skipped_supply_points (billing_month, supply_point_id, reason, run_id)
+    SELECT $month_start::DATE, supply_point_id, reason, $run_id FROM rating_skipped
     """,
 )
 
 WORK_TABLES = (
-    "rating_bands",
+    "rating_determinants",
+    "rating_item_bands",
+    "rating_spans",
+    "rating_items",
     "rating_points",
+    "rating_profiles",
     "rating_tariffs",
+    "rating_tariff_profiles",
     "rating_taxes",
-    "rating_classified",
+    "rating_tax_profiles",
+    "rating_indexed_items",
+    "rating_psv",
+    "rating_pun_means",
+    "rating_pun_weighted",
+    "rating_band_prices",
+    "rating_classified_items",
+    "rating_skipped",
+    "rating_rated",
+    "rating_charges",
     "rating_lines",
+    "rating_invoice_vat",
     "rating_invoices",
 )
 
-# invoice line order within a supply point, as in rules.electricity_lines
-LINE_ORDER = [
-    "energy",
-    "dispatching",
-    "marketing_fee",
-    "network_fixed",
-    "system_fixed",
-    "network_power",
-    "system_power",
-    "network_energy",
-    "system_energy",
-    "excise",
-]
+_TABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?")
 
 
 @dataclass(frozen=True)
@@ -399,12 +941,16 @@ class RunSummary:
     """What one rating run did."""
 
     month: date
+    run_id: str
     invoices: int
     lines: int
+    kinds: dict[str, int] = field(default_factory=dict)  # invoices by kind
     skipped: dict[str, int] = field(default_factory=dict)  # supply points left out, by reason
 
     def __str__(self) -> str:
         text = f"{self.month:%Y-%m}: {self.invoices} invoices, {self.lines} lines"
+        if self.kinds:
+            text += " (" + ", ".join(f"{k} {n}" for k, n in sorted(self.kinds.items())) + ")"
         if self.skipped:
             reasons = ", ".join(
                 f"{reason} {count}" for reason, count in sorted(self.skipped.items())
@@ -416,33 +962,80 @@ class RunSummary:
 def rate_month(
     connection: duckdb.DuckDBPyConnection,
     month: date,
+    *,
+    accounts_table: str | None = None,
     company_ids: Sequence[str] | None = None,
+    run_id: str | None = None,
 ) -> RunSummary:
-    """Price one month (for a lot of companies, or all) into draft invoices, replacing drafts."""
+    """Price one billing month of a lot into draft invoices, replacing the lot's drafts.
+
+    The lot is every billing account, or those listed in `accounts_table` (a table or view
+    with a `billing_account_id` column) and/or belonging to `company_ids`. Documents past
+    draft are never touched, and their accounts' month is not rated again.
+    """
+    if accounts_table is not None and not _TABLE_NAME.fullmatch(accounts_table):
+        raise ValueError(f"accounts_table: not a table name: {accounts_table!r}")
     period = Period.of_month(month)
     parameters = {
         "month_start": period.start,
         "month_end": period.end,
-        "months": period.months,
-        "year_share": period.year_share,
         "company_ids": None if company_ids is None else list(company_ids),
-        "tariff_components": list(ELECTRICITY_TARIFFS),
-        "line_order": LINE_ORDER,
+        "run_id": run_id or str(uuid.uuid4()),
+        "provenances": list(PROVENANCES),
+        "electricity_bands": [*ELECTRICITY_BANDS, "ALL"],
+        "electricity_components": list(ELECTRICITY_TARIFFS),
+        "gas_components": list(GAS_TARIFFS),
+        "skip_reasons": list(SKIP_REASONS),
+        "rated_kinds": list(RATED_KINDS),
+        "bands": list(BAND_ORDER),
+        "components": list(COMPONENT_GROUPS),
+        "consumption_components": list(CONSUMPTION_COMPONENTS),
+        "component_groups": list(COMPONENT_GROUPS.values()),
     }
     create_billing_tables(connection)
-    connection.execute(ROUND_TO_CENT)
+    create_hold_table(connection)
+    install_macros(connection)
+    lot = _lot(accounts_table, "company_id", "billing_account_id")
     try:
-        for statement in (BANDS, POINTS, TARIFFS, TAXES, CLASSIFIED, LINES, INVOICES):
+        _execute(connection, DETERMINANTS.format(lot=lot), parameters)
+        _execute(connection, ITEM_BANDS, parameters)
+        _create_spans(connection)
+        for statement in (
+            ITEMS,
+            POINTS,
+            PROFILES,
+            TARIFFS,
+            TARIFF_PROFILES,
+            TAXES,
+            TAX_PROFILES,
+            INDEXED_ITEMS,
+            PSV,
+            PUN_MEANS,
+            PUN_WEIGHTED,
+            BAND_PRICES,
+            CLASSIFIED_ITEMS,
+            POINT_REASONS,
+            RATED,
+            CHARGES,
+            LINES,
+            INVOICE_VAT,
+            INVOICES,
+        ):
             _execute(connection, statement, parameters)
-        _replace_drafts(connection, parameters)
+        _replace_drafts(connection, parameters, accounts_table)
         summary = RunSummary(
             month=period.start,
-            invoices=connection.execute("SELECT count(*) FROM rating_invoices").fetchone()[0],
-            lines=connection.execute("SELECT count(*) FROM rating_lines").fetchone()[0],
+            run_id=parameters["run_id"],
+            invoices=_count(connection, "rating_invoices"),
+            lines=_count(connection, "rating_lines"),
+            kinds=dict(
+                connection.execute(
+                    "SELECT kind, count(*) FROM rating_invoices GROUP BY kind"
+                ).fetchall()
+            ),
             skipped=dict(
                 connection.execute(
-                    "SELECT skip_reason, count(*) FROM rating_classified"
-                    " WHERE skip_reason IS NOT NULL GROUP BY skip_reason"
+                    "SELECT reason, count(*) FROM rating_skipped GROUP BY reason"
                 ).fetchall()
             ),
         )
@@ -452,33 +1045,85 @@ def rate_month(
     return summary
 
 
-def create_billing_tables(connection: duckdb.DuckDBPyConnection) -> None:
-    """The billing schema of docs/contracts.md §3, if it is not there yet."""
-    connection.execute(BILLING_TABLES)
-
-
 def rate_all_months(
-    connection: duckdb.DuckDBPyConnection, company_ids: Sequence[str] | None = None
+    connection: duckdb.DuckDBPyConnection,
+    *,
+    accounts_table: str | None = None,
+    company_ids: Sequence[str] | None = None,
 ) -> list[RunSummary]:
-    """Price every month that has consumption in the reports."""
+    """Price every billing month that has determinants, oldest first (true-ups need the
+    months they restate already billed)."""
+    if accounts_table is not None and not _TABLE_NAME.fullmatch(accounts_table):
+        raise ValueError(f"accounts_table: not a table name: {accounts_table!r}")
     months = connection.execute(
-        f"SELECT DISTINCT month FROM reports.rpt_monthly_consumption"
-        f" WHERE {IN_LOT.format(column='company_id')} ORDER BY month",
+        "SELECT DISTINCT billing_month FROM reports.rpt_billing_determinants"
+        f" WHERE {_lot(accounts_table, 'company_id', 'billing_account_id')} ORDER BY 1",
         {"company_ids": None if company_ids is None else list(company_ids)},
     ).fetchall()
-    return [rate_month(connection, month, company_ids) for (month,) in months]
+    return [
+        rate_month(connection, month, accounts_table=accounts_table, company_ids=company_ids)
+        for (month,) in months
+    ]
 
 
-def _replace_drafts(connection: duckdb.DuckDBPyConnection, parameters: dict) -> None:
-    """Delete the scope's drafts and insert the new ones, all or nothing."""
+def install_macros(connection: duckdb.DuckDBPyConnection) -> None:
+    """The engine's SQL macros (rounding, exact division) on this connection."""
+    for macro in MACROS:
+        connection.execute(macro)
+
+
+def _lot(accounts_table: str | None, company_column: str, account_column: str) -> str:
+    """The SQL condition that a row belongs to the lot."""
+    condition = (
+        f"($company_ids::VARCHAR[] IS NULL"
+        f" OR list_contains($company_ids::VARCHAR[], {company_column}))"
+    )
+    if accounts_table is not None:
+        condition += f" AND {account_column} IN (SELECT billing_account_id FROM {accounts_table})"
+    return condition
+
+
+def _create_spans(connection: duckdb.DuckDBPyConnection) -> None:
+    """Days, months and year share of each distinct span, by rules.Period (one definition)."""
+    spans = connection.execute(
+        "SELECT DISTINCT span_start, span_end FROM rating_item_bands"
+    ).fetchall()
+    rows = []
+    for start, end in spans:
+        if start is None or end is None or end < start:
+            continue
+        period = Period(start, end)
+        rows.append((start, end, period.days, period.months, period.year_share))
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE rating_spans (span_start DATE, span_end DATE,"
+        " days INTEGER, months INTEGER, year_share DECIMAL(18, 6))"
+    )
+    if rows:
+        connection.executemany("INSERT INTO rating_spans VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def _replace_drafts(
+    connection: duckdb.DuckDBPyConnection, parameters: dict, accounts_table: str | None
+) -> None:
+    """Delete the lot's drafts of the month and insert the new ones, all or nothing."""
+    drafts = DRAFTS_IN_SCOPE.format(lot=_lot(accounts_table, "company_id", "billing_account_id"))
+    registry_lot = _lot(accounts_table, "registry.company_id", "registry.billing_account_id")
     connection.execute("BEGIN TRANSACTION")
     try:
         for statement in REPLACE_DRAFTS:
-            _execute(connection, statement, parameters)
+            _execute(
+                connection,
+                statement.format(drafts=drafts, registry_lot=registry_lot),
+                parameters,
+            )
     except BaseException:
         connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
+
+
+def _count(connection: duckdb.DuckDBPyConnection, table: str) -> int:
+    return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def _execute(connection: duckdb.DuckDBPyConnection, statement: str, parameters: dict) -> None:

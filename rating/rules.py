@@ -5,9 +5,10 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 COMMODITIES = ("ELE", "GAS")
 USES = ("domestic_resident", "domestic_nonresident", "non_domestic")
@@ -39,12 +40,47 @@ GAS_TARIFFS = {
 }
 GAS_TIERED_TARIFFS = ("network_energy",)
 
+# the bill's line groups (DOMAIN.md §6-§7) in the order printed, and each component's group
+LINE_GROUPS = ("energy", "network", "system", "excise", "other")
+COMPONENT_GROUPS = {
+    "energy": "energy",
+    "dispatching": "energy",
+    "marketing_fee": "energy",
+    "marketing_fixed": "energy",
+    "marketing_variable": "energy",
+    "network_fixed": "network",
+    "network_power": "network",
+    "network_energy": "network",
+    "system_fixed": "system",
+    "system_power": "system",
+    "system_energy": "system",
+    "excise": "excise",
+    "regional_surcharge": "excise",
+}
+COMPONENT_ORDER = tuple(COMPONENT_GROUPS)
+# the components whose quantity is consumption: what a true-up restates. The others are priced
+# per day or per month, and each month's bill charged them for its own days already.
+CONSUMPTION_COMPONENTS = (
+    "energy",
+    "dispatching",
+    "marketing_variable",
+    "network_energy",
+    "system_energy",
+    "excise",
+    "regional_surcharge",
+)
+BAND_ORDER = (*ELECTRICITY_BANDS, "ALL")
+
+PROVENANCES = ("actual", "self_reading", "estimate")  # by trust, most trusted first
+
 # the law grants the domestic resident excise exemption only up to this committed power
 EXCISE_EXEMPTION_MAX_POWER_KW = Decimal(3)
 
 CENT = Decimal("0.01")
 YEAR_SHARE_QUANTUM = Decimal("0.000001")
+UNIT_PRICE_QUANTUM = Decimal("0.000001")  # unit prices carry 6 decimals (DOMAIN.md §6)
 DAYS_PER_YEAR = 365
+KWH_PER_MWH = 1000
 
 
 def round_to_cent(amount: Decimal) -> Decimal:
@@ -52,9 +88,19 @@ def round_to_cent(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def divide_half_up(numerator: Decimal, denominator: Decimal, quantum: Decimal) -> Decimal:
+    """numerator / denominator rounded half-up (away from zero) to `quantum`, exactly."""
+    steps = Fraction(numerator) / Fraction(denominator) / Fraction(quantum)
+    whole, rest = divmod(abs(steps.numerator), steps.denominator)
+    if 2 * rest >= steps.denominator:
+        whole += 1
+    sign = -1 if steps < 0 else 1
+    return sign * whole * quantum
+
+
 @dataclass(frozen=True)
 class Period:
-    """Whole calendar months, both ends included."""
+    """Days from `start` to `end`, both included; a case period is whole calendar months."""
 
     start: date
     end: date
@@ -90,13 +136,64 @@ class SupplyPoint:
 
 
 @dataclass(frozen=True)
+class MarketPrice:
+    """One hour of PUN (with its band, and the point's kWh in it for an interval meter) or one
+    day of PSV, in €/MWh."""
+
+    price_eur_mwh: Decimal
+    band: str = ALL_BANDS
+    kwh: Decimal | None = None
+
+
+def pun_index_price(
+    hours: Iterable[MarketPrice], bands: Iterable[str], weighted: bool
+) -> dict[str, Decimal]:
+    """€/kWh per band from hourly PUN, 6 decimals half-up.
+
+    Interval meters (`weighted`): the PUN of the band's hours weighted by the point's kWh in
+    each. Register meters, or a band without consumption: the plain mean of the band's hours.
+    Band ALL takes every hour.
+    """
+    hours = list(hours)
+    prices: dict[str, Decimal] = {}
+    for band in bands:
+        in_band = [hour for hour in hours if band in (ALL_BANDS, hour.band)]
+        if not in_band:
+            raise ValueError(f"no PUN hour of band {band}")
+        kwh = sum((hour.kwh or Decimal(0) for hour in in_band), Decimal(0))
+        if weighted and kwh != 0:
+            weighted_sum = sum((hour.kwh * hour.price_eur_mwh for hour in in_band), Decimal(0))
+            prices[band] = divide_half_up(weighted_sum, kwh * KWH_PER_MWH, UNIT_PRICE_QUANTUM)
+        else:
+            total = sum((hour.price_eur_mwh for hour in in_band), Decimal(0))
+            prices[band] = divide_half_up(
+                total, Decimal(len(in_band) * KWH_PER_MWH), UNIT_PRICE_QUANTUM
+            )
+    return prices
+
+
+def psv_index_price(days: Iterable[MarketPrice], pcs_mwh_per_smc: Decimal) -> Decimal:
+    """€/Smc from daily PSV: the mean €/MWh of the days × PCS (MWh/Smc), 6 decimals half-up."""
+    days = list(days)
+    if not days:
+        raise ValueError("no PSV day")
+    total = sum((day.price_eur_mwh for day in days), Decimal(0))
+    return divide_half_up(total * pcs_mwh_per_smc, Decimal(len(days)), UNIT_PRICE_QUANTUM)
+
+
+@dataclass(frozen=True)
 class Offer:
+    """`index_price` is €/unit per band before the spread: given, or computed from `market`
+    (PUN hours or PSV days, with `pcs_mwh_per_smc` for gas), which is kept as the input."""
+
     kind: str
     fee_month: Decimal
     energy_price: Mapping[str, Decimal] = field(default_factory=dict)
     index: str | None = None
     index_price: Mapping[str, Decimal] = field(default_factory=dict)
     spread: Decimal = Decimal(0)
+    market: tuple[MarketPrice, ...] = ()
+    pcs_mwh_per_smc: Decimal | None = None
 
     def energy_unit_price(self, band: str) -> Decimal:
         """A band's price; a price under ALL applies to every band."""
@@ -171,6 +268,22 @@ class Line:
     def amount(self) -> Decimal:
         return round_to_cent(self.quantity * self.unit_price)
 
+    @property
+    def group(self) -> str:
+        return COMPONENT_GROUPS.get(self.component, "other")
+
+    def reversed(self) -> Line:
+        """The line that cancels this one: the same price, the opposite quantity and amount."""
+        return replace(self, quantity=-self.quantity)
+
+
+def line_order(line: Line) -> tuple:
+    """Lines of one supply point and period as the bill prints them: by group and component,
+    then band, tier and VAT rate."""
+    component = COMPONENT_ORDER.index(line.component) if line.component in COMPONENT_ORDER else 99
+    band = BAND_ORDER.index(line.band) if line.band in BAND_ORDER else -1
+    return (component, band, line.tier or 0, line.vat_rate)
+
 
 @dataclass(frozen=True)
 class VatSummary:
@@ -199,9 +312,24 @@ class Invoice:
 
 def price(case: Case) -> Invoice:
     """The invoice of one case: its lines and VAT per rate."""
-    if case.supply_point.commodity == "ELE":
-        return invoice(electricity_lines(case))
-    return invoice(gas_lines(case))
+    return invoice(case_lines(case))
+
+
+def case_lines(case: Case) -> list[Line]:
+    """The billed lines of one case, in the bill's order."""
+    electricity = case.supply_point.commodity == "ELE"
+    lines = electricity_lines(case) if electricity else gas_lines(case)
+    return sorted((line for line in lines if line.quantity != 0), key=line_order)
+
+
+def true_up_lines(restated: Iterable[Line], earlier: Iterable[Line]) -> list[Line]:
+    """A conguaglio: the consumption lines of the span priced again on actual quantities, less
+    the consumption lines earlier documents charged for it (each reversed at its own price), so
+    the sum is the difference."""
+    return [
+        *(line for line in restated if line.component in CONSUMPTION_COMPONENTS),
+        *(line.reversed() for line in earlier if line.component in CONSUMPTION_COMPONENTS),
+    ]
 
 
 def invoice(lines: Iterable[Line]) -> Invoice:

@@ -43,6 +43,9 @@ def test_case_prices_to_its_expected_invoice(path: Path) -> None:
 
 ELE_EXAMPLE = (SHARED_CASES / "ele_domestic_fixed.yaml").read_text()
 GAS_EXAMPLE = (SHARED_CASES / "gas_domestic_fixed.yaml").read_text()
+REGISTER_MARKET = (OWN_CASES / "ele_register_pun_market.yaml").read_text()
+INTERVAL_MARKET = (OWN_CASES / "ele_interval_pun_market.yaml").read_text()
+PSV_MARKET = (OWN_CASES / "gas_domestic_psv_market.yaml").read_text()
 
 # (example, text replaced, replacement, the start of the one stderr line after the file name)
 MALFORMED = {
@@ -127,6 +130,44 @@ MALFORMED = {
         "commodity: GAS, use",
         "commodity: GAS, voltage: LV, use",
         "supply_point.voltage: unknown field",
+    ),
+    "index market without a meter type": (
+        REGISTER_MARKET,
+        ", meter: register}",
+        "}",
+        "supply_point.meter: missing",
+    ),
+    "kWh on a register meter's hours": (
+        REGISTER_MARKET,
+        "{band: F2, price_eur_mwh: 95.5}",
+        "{band: F2, price_eur_mwh: 95.5, kwh: 1}",
+        "offer.index_market.hours[12].kwh: unknown field",
+    ),
+    "an interval meter's hour without kWh": (
+        INTERVAL_MARKET,
+        "{band: F2, price_eur_mwh: 90, kwh: 0}",
+        "{band: F2, price_eur_mwh: 90}",
+        "offer.index_market.hours[12].kwh: missing",
+    ),
+    "a consumption band without market hours": (
+        REGISTER_MARKET,
+        REGISTER_MARKET[
+            REGISTER_MARKET.index("    hours:") : REGISTER_MARKET.index("consumption:")
+        ],
+        "    hours:\n      - {band: F1, price_eur_mwh: 100}\n",
+        "offer.index_market.hours: no hour of band F2",
+    ),
+    "index price and index market both": (
+        PSV_MARKET,
+        "  spread: 0.110000\n",
+        "  spread: 0.110000\n  index_price: {ALL: 0.4}\n",
+        "offer.index_price: unknown field",
+    ),
+    "PSV without its PCS": (
+        PSV_MARKET,
+        "    pcs_mwh_per_smc: 0.010560\n",
+        "",
+        "offer.index_market.pcs_mwh_per_smc: missing",
     ),
     "not YAML": (ELE_EXAMPLE, "offer:\n", "offer: [\n", "line "),
     "not a mapping": (ELE_EXAMPLE, ELE_EXAMPLE, "- just a list\n", "case: expected a mapping"),

@@ -10,7 +10,7 @@ from rating_fixtures import ROOT
 
 def test_rating_imports_neither_dagster_nor_dash() -> None:
     probe = (
-        "import sys, rating.rules, rating.case, rating.engine; "
+        "import sys, rating.rules, rating.case, rating.engine, rating.schema, rating.credit_notes; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('dagster', 'dash')))"
     )
     result = subprocess.run(

@@ -141,11 +141,22 @@ def test_tiers_are_contiguous_from_zero(
     assert gaps == []
 
 
+def test_one_gas_pcs_per_month(reference: duckdb.DuckDBPyConnection) -> None:
+    for month in MONTHS:
+        rows = reference.execute(
+            "SELECT pcs_mwh_per_smc FROM reference.ref_gas_pcs WHERE valid_from <= $month"
+            " AND coalesce(valid_to, $month) >= last_day($month)",
+            {"month": month},
+        ).fetchall()
+        assert len(rows) == 1 and 0.009 < rows[0][0] < 0.012, month
+
+
 @pytest.mark.parametrize(
     ("table", "key"),
     [
         ("ref_regulated_tariffs", "commodity, use, voltage, component, tier_from"),
         ("ref_tax_rates", "commodity, use, tax, tier"),
+        ("ref_gas_pcs", "1"),
     ],
 )
 def test_validity_periods_do_not_overlap(
