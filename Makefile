@@ -22,9 +22,12 @@ data:
 manifest:  ## dbt parse: the manifest the Dagster definitions are built from
 	$(RUN) dagster-dbt project prepare-and-package --file dagster_project/dbt_project.py
 
-load: manifest
+load: manifest  ## the daily load, then every billing month × lot, then a fresh snapshot
 	@mkdir -p $(DAGSTER_HOME) && cp dagster_project/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	$(RUN) alembic upgrade head
 	$(RUN) dagster job execute -m dagster_project.definitions -j daily_load
+	$(RUN) python -m dagster_project.defs.billing.backfill
+	$(RUN) dagster asset materialize -m dagster_project.definitions --select serving/snapshot
 
 serve:
 	@mkdir -p $(DAGSTER_HOME) && cp dagster_project/dagster.yaml $(DAGSTER_HOME)/dagster.yaml

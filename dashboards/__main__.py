@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from dashboards.app import create_app
+from energia.store import migrate_store
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -15,8 +16,11 @@ def main(argv: list[str] | None = None) -> None:
         "--debug", action="store_true", help="reload on code changes and show errors in the page"
     )
     args = parser.parse_args(argv)
+    # sign-in needs the access tables; migrating an up-to-date store changes nothing
+    migrate_store()
     app = create_app()
     print(f"Dashboards: http://{args.host}:{args.port}/", flush=True)
+    print("Sign in with a user of `python -m access.seed_demo` (it prints them).", flush=True)
     app.run(host=args.host, port=args.port, debug=args.debug)
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import wraps
+from typing import Any
 
 from dash import html
 
-from dashboards.i18n import _
+from dashboards.auth import can
+from dashboards.i18n import _, language_or_default
 from dashboards.snapshot import DataUnavailable, MissingTable
 
 
@@ -23,13 +26,14 @@ def notice(text: str, component_id: str | None = None) -> html.Div:
 
 def table(
     header: Sequence[str],
-    rows: Sequence[Sequence[str]],
+    rows: Sequence[Sequence[Any]],
     numeric: Sequence[int] = (),
     component_id: str | None = None,
 ) -> html.Table:
-    """A plain table of already formatted strings; `numeric` columns are right-aligned."""
+    """A plain table of already formatted strings (or links); `numeric` columns are
+    right-aligned."""
 
-    def cell(tag: type[html.Td] | type[html.Th], value: str, index: int) -> html.Td | html.Th:
+    def cell(tag: type[html.Td] | type[html.Th], value: Any, index: int) -> html.Td | html.Th:
         return tag(value, className="number" if index in numeric else None)
 
     props = {"id": component_id} if component_id else {}
@@ -40,4 +44,39 @@ def table(
         ],
         className="summary-table",
         **props,
+    )
+
+
+def page_layout(page: str) -> Callable:
+    """A page's layout, drawn only for a user allowed the page; others read why not."""
+
+    def decorate(layout: Callable) -> Callable:
+        @wraps(layout)
+        def guarded(language: str | None = None, **kwargs: Any) -> Any:
+            if not can(page):
+                language = language_or_default(language)
+                return html.Div(
+                    [
+                        html.H1(_(language, "Not allowed")),
+                        notice(_(language, "Your account may not open this page."), "page-refused"),
+                    ]
+                )
+            return layout(language, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def export_links(language: str, hrefs: dict[str, str], component_id: str) -> html.Div:
+    """Links that download the table beside them, one per format."""
+    names = {"csv": "CSV", "xlsx": "Excel"}
+    return html.Div(
+        [_(language, "Export:")]
+        + [
+            html.A(names[fmt], href=href, id=f"{component_id}-{fmt}", className="export-link")
+            for fmt, href in hrefs.items()
+        ],
+        className="exports",
+        id=component_id,
     )

@@ -66,6 +66,39 @@ def daily_band_figure(daily: pd.DataFrame, *, x_title: str, y_title: str) -> go.
     return _base_layout(figure, x_title, y_title)
 
 
+COMPARISON_COLOURS = ("#1f3a5f", "#e67e22")
+
+
+def comparison_figure(
+    series: list[tuple[str, list, list]], *, x_title: str, y_title: str
+) -> go.Figure:
+    """One line per (name, x, y) series, on the same axes, for comparing them."""
+    figure = go.Figure()
+    for index, (name, x, y) in enumerate(series):
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                name=name,
+                mode="lines+markers",
+                line={"color": COMPARISON_COLOURS[index % len(COMPARISON_COLOURS)], "width": 2},
+                hovertemplate="%{x}  %{y:,.3f}<extra>" + name + "</extra>",
+            )
+        )
+    return _base_layout(figure, x_title, y_title)
+
+
+def stacked_lines_figure(
+    frame: pd.DataFrame, *, x: str, y: str, group: str, x_title: str, y_title: str
+) -> go.Figure:
+    """One line per value of `group` (a company, an index) over `x`."""
+    figure = go.Figure()
+    for name in sorted(frame[group].dropna().unique()):
+        rows = frame[frame[group] == name]
+        figure.add_trace(go.Scatter(x=rows[x], y=rows[y], name=str(name), mode="lines"))
+    return _base_layout(figure, x_title, y_title)
+
+
 def message_figure(message: str) -> go.Figure:
     """An empty chart that says why it is empty."""
     figure = go.Figure()

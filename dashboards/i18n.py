@@ -14,7 +14,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from energia.settings import get_settings
+from dashboards.snapshot import current_settings
 
 LANGUAGES = ("it", "en")
 # the territory fixes separators and date patterns; en_GB writes day-month like Italy does
@@ -46,7 +46,7 @@ def language_or_default(language: str | None) -> str:
     """The language to render: the one asked for if supported, else the installation default."""
     if language in LANGUAGES:
         return language
-    default = get_settings().default_locale
+    default = current_settings().default_locale
     return default if default in LANGUAGES else LANGUAGES[0]
 
 

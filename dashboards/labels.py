@@ -1,4 +1,4 @@
-"""Labels for the business codes the reports carry (commodity, use, meter type), per language."""
+"""Labels for the business codes the reports carry (commodity, use, bands, ...), per language."""
 
 from __future__ import annotations
 
@@ -13,6 +13,24 @@ USES = {
     "non_domestic": N_("Non-domestic"),
 }
 METER_TYPES = {"interval": N_("Interval (load curve)"), "register": N_("Register (readings)")}
+BANDS = {"ALL": N_("All hours")}
+SEGMENTS = {"domestic": N_("Domestic"), "business": N_("Business")}
+INDICES = {"PUN": N_("PUN (electricity)"), "PSV": N_("PSV (gas)")}
+DOCUMENT_TYPES = {"TD01": N_("Invoice"), "TD04": N_("Credit note")}
+INVOICE_KINDS = {
+    "regular": N_("Regular"),
+    "acconto": N_("On account"),
+    "conguaglio": N_("True-up"),
+    "credit_note": N_("Credit note"),
+    "correction": N_("Correction"),
+}
+INVOICE_STATUSES = {
+    "draft": N_("Draft"),
+    "checked": N_("Checked"),
+    "approved": N_("Approved"),
+    "issued": N_("Issued"),
+    "on_hold": N_("On hold"),
+}
 
 
 def label(language: str | None, labels: Mapping[str, str], code: str | None) -> str | None:

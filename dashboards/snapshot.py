@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-from energia.settings import get_settings
+from energia.settings import Settings, get_settings
+
+
+def current_settings() -> Settings:
+    """The settings, read again only when an ENERGIA_ variable changed: building them costs
+    milliseconds, and every query of every request needs them."""
+    return _settings(
+        tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("ENERGIA_")))
+    )
+
+
+@lru_cache(maxsize=8)
+def _settings(_environment: tuple[tuple[str, str], ...]) -> Settings:
+    return get_settings()
 
 
 class DataUnavailable(LookupError):
@@ -37,7 +52,7 @@ class Snapshot:
 def current_snapshot(serving_dir: Path | None = None) -> Snapshot:
     """The live snapshot. Read on every call: a run publishes by rewriting CURRENT, not by
     telling the dashboards, and the read is one small file."""
-    serving_dir = serving_dir or get_settings().serving_dir
+    serving_dir = serving_dir or current_settings().serving_dir
     try:
         snapshot_id = (serving_dir / "CURRENT").read_text(encoding="utf-8").strip()
     except FileNotFoundError:

@@ -1,0 +1,1 @@
+"""Documents and delivery: invoice PDF, FatturaPA XML, pre-invoices, email, post, tracking."""

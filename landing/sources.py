@@ -64,6 +64,7 @@ PDR_RE = re.compile(r"^\d{14}$")
 REGISTRY = "registry"
 MARKET = "market"
 METERING = "metering"
+CUSTOMER = "customer"  # what customers declare themselves: self-readings, forecasts
 
 SOURCES: tuple[Source, ...] = (
     Source(
@@ -429,15 +430,101 @@ SOURCES: tuple[Source, ...] = (
         key=("pdr", "reading_date", "meter_serial"),
         depends_on=("supply_points",),
     ),
+    Source(
+        "self_readings",
+        f"{CUSTOMER}/self_readings",
+        "Customer self-readings (autoletture) of register meters as received on a channel: "
+        "cumulative kWh per band (electricity) or m³ (gas); one file per company and month.",
+        (
+            Column("supply_point_id", "POD_PDR"),
+            Column("reading_date", "DATA_LETTURA", DATE),
+            Column("meter_serial", "MATRICOLA", required=False),
+            Column(
+                "channel",
+                "CANALE",
+                check="v IN ('web','app','phone','email','branch','post')",
+                check_reason="unknown channel",
+            ),
+            Column(
+                "reading_f1",
+                "LETTURA_F1",
+                KWH,
+                required=False,
+                check="v >= 0",
+                check_reason="negative reading",
+            ),
+            Column(
+                "reading_f2",
+                "LETTURA_F2",
+                KWH,
+                required=False,
+                check="v >= 0",
+                check_reason="negative reading",
+            ),
+            Column(
+                "reading_f3",
+                "LETTURA_F3",
+                KWH,
+                required=False,
+                check="v >= 0",
+                check_reason="negative reading",
+            ),
+            Column(
+                "reading_m3",
+                "LETTURA_M3",
+                KWH,
+                required=False,
+                check="v >= 0",
+                check_reason="negative reading",
+            ),
+        ),
+        key=("supply_point_id", "reading_date"),
+        depends_on=("supply_points",),
+    ),
+    Source(
+        "consumption_forecasts",
+        f"{CUSTOMER}/consumption_forecasts",
+        "Consumption the customer declares for future months (impegni di prelievo), per supply "
+        "point, month and band: kWh per F1/F2/F3 or ALL (electricity), Smc in ALL (gas); one "
+        "file per company and upload.",
+        (
+            Column("supply_point_id", "POD_PDR"),
+            Column(
+                "month",
+                "MESE",
+                DATE,
+                check="extract(day FROM v) = 1",
+                check_reason="month must be its first day",
+            ),
+            Column(
+                "band",
+                "FASCIA",
+                check="v IN ('F1','F2','F3','ALL')",
+                check_reason="unknown band",
+            ),
+            Column(
+                "quantity",
+                "QUANTITA",
+                KWH,
+                check="v >= 0",
+                check_reason="negative forecast",
+            ),
+            Column("declared_on", "DATA_DICHIARAZIONE", DATE),
+        ),
+        key=("supply_point_id", "month", "band"),
+        depends_on=("supply_points",),
+    ),
 )
 
 SOURCES_BY_NAME = {s.name: s for s in SOURCES}
 
-# metering rows must name a supply point the registry knows
+# metering and customer rows must name a supply point the registry knows
 SUPPLY_POINT_COLUMN = {
     "ele_interval_readings": "pod",
     "ele_register_readings": "pod",
     "gas_register_readings": "pdr",
+    "self_readings": "supply_point_id",
+    "consumption_forecasts": "supply_point_id",
 }
 
 _VERSION_RE = re.compile(r"^(?P<key>.+?)(?:__v(?P<version>\d+))?$")

@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         "--interval-points",
         type=int,
         default=None,
-        help="benchmark: only load-curve files, for this many points",
+        help="benchmark: load-curve files and the least registry, for this many points",
     )
     parser.add_argument(
         "--overwrite",

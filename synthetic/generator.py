@@ -10,9 +10,10 @@ from pathlib import Path
 
 from energia.settings import Settings
 from landing.sources import SOURCES
+from synthetic.declarations import forecasts, self_readings, write_forecasts, write_self_readings
 from synthetic.defects import DefectLog
 from synthetic.formats import LandingWriter, rng_for
-from synthetic.load_curves import IntervalPoint, benchmark_points
+from synthetic.load_curves import IntervalPoint, benchmark_points, benchmark_registry
 from synthetic.local_time import Period
 from synthetic.market import write_market
 from synthetic.metering import (
@@ -45,7 +46,7 @@ class Summary:
     sources: dict[str, str]  # path relative to `out` -> landing source name
     defects: DefectLog
     redeliveries: list[Redelivery]
-    # scenario facts: contract_changes, meter_replacements, register_rollovers
+    # scenario facts: contract_changes, meter_replacements, register_rollovers, self_readings
     events: dict[str, list[dict[str, str]]] = field(default_factory=dict)
 
     @property
@@ -113,8 +114,9 @@ def generate(
 
     `customers` is the number of end customers of the whole installation, split evenly over
     the companies (hierarchy nodes come on top). `defect_rate` is the share of metering lines
-    damaged; 0 gives a clean set. `interval_points`, for benchmarks, writes only load-curve
-    files for that many points, without registry or market files.
+    damaged; 0 gives a clean set. `interval_points`, for benchmarks, writes load-curve files
+    for that many points and the least registry they need (no market, register or customer
+    files).
     """
     if seed < 0 or companies < 1 or customers < companies or not 1 <= months <= 120:
         raise ValueError(
@@ -144,6 +146,7 @@ def generate(
 
     if interval_points is not None:
         points = benchmark_points(interval_points, rng_for(seed, "benchmark points"))
+        write_registry(benchmark_registry(points, period), writer)
         files = interval_files(points, period)
         known = {p.pod for p in points}
     else:
@@ -163,7 +166,10 @@ def generate(
             for p in registry.supply_points
             if p.meter_type == "interval" and p.supplied_in(period)
         ]
-        readings = register_readings(registry.supply_points, period, seed)
+        readings, paths = register_readings(registry.supply_points, period, seed)
+        declared = self_readings(paths, period, seed)
+        write_self_readings(writer, declared)
+        write_forecasts(writer, forecasts(registry.supply_points, period, seed))
         commodity = {p.supply_point_id: p.commodity for p in registry.supply_points}
         dso = {p.supply_point_id: p.dso for p in registry.supply_points}
         ele = [r for r in readings if commodity[r.supply_point_id] == "ELE"]
@@ -180,6 +186,7 @@ def generate(
                 rollovers(ele, ("reading_f1", "reading_f2", "reading_f3"))
                 + rollovers(gas, ("reading_m3",))
             ),
+            "self_readings": [r.event() for r in declared],
         }
 
     choose_redeliveries(files, defect_rate, rng_for(seed, "redeliveries"))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 import numpy as np
 
 from synthetic.formats import decimal_comma
-from synthetic.identities import pod_code_of
-from synthetic.local_time import QUARTER_HOURS_PER_DAY, day_type, slot_grid
+from synthetic.identities import PLACES, pod_code_of
+from synthetic.local_time import QUARTER_HOURS_PER_DAY, Period, day_type, slot_grid
 from synthetic.profiles import (
     BUSINESS,
     DAY_TYPE_FACTOR,
@@ -24,6 +25,13 @@ from synthetic.registry import (
     DOMESTIC_KWH_BY_POWER,
     ELE_DSO_WEIGHTS,
     ELE_DSOS,
+    BillingAccount,
+    Company,
+    Contract,
+    Customer,
+    Offer,
+    Registry,
+    SupplyPoint,
 )
 
 DECIMALS = 3  # DSOs send kWh with Wh resolution
@@ -133,3 +141,98 @@ def benchmark_points(count: int, rng: np.random.Generator) -> list[IntervalPoint
                 )
             )
     return points
+
+
+def benchmark_registry(points: list[IntervalPoint], period: Period) -> Registry:
+    """The least registry that lets the benchmark's curves load and bill: one company and
+    offer, and per point a customer, a billing account and an open contract."""
+    place, address = PLACES[0], "Via Roma, 1"
+    start = period.start - timedelta(days=365)
+    company = Company("C01", "Energia Benchmark S.r.l.", "01234567897", address, place, "")
+    offer = Offer(
+        offer_id="C01-OF01",
+        company_id="C01",
+        commodity="ELE",
+        name="Luce Prezzo Fisso",
+        kind="fixed",
+        fee_month=Decimal("9"),
+        valid_from=start,
+        price_single=Decimal("0.125"),
+    )
+    registry = Registry(companies=[company], offers=[offer])
+    for n, point in enumerate(points, start=1):
+        domestic = point.segment == DOMESTIC
+        customer = Customer(
+            customer_id=f"C01-CL{n:06d}",
+            company_id="C01",
+            parent_customer_id=None,
+            kind="person" if domestic else "company",
+            first_name=None,
+            last_name_or_company=f"Cliente {n}",
+            tax_code=None,
+            vat_number=None,
+            segment="domestic" if domestic else "business",
+            email=None,
+            phone=None,
+            language="it",
+            status="active",
+            privacy_consent_date=None,
+            marketing_consent_date=None,
+            place=place,
+            address=address,
+            since=start,
+        )
+        account = BillingAccount(
+            billing_account_id=f"C01-BA{n:06d}",
+            company_id="C01",
+            customer_id=customer.customer_id,
+            address=address,
+            place=place,
+            sdi_code=None,
+            pec=None,
+            payment_method="BANK_TRANSFER",
+            iban=None,
+            billing_cycle="monthly",
+            delivery="post",
+            email=None,
+            payment_days=20,
+        )
+        registry.customers.append(customer)
+        registry.billing_accounts.append(account)
+        registry.supply_points.append(
+            SupplyPoint(
+                supply_point_id=point.pod,
+                company_id="C01",
+                commodity="ELE",
+                billing_account_id=account.billing_account_id,
+                customer_id=customer.customer_id,
+                dso=point.dso,
+                address=address,
+                place=place,
+                use="domestic_resident" if domestic else "non_domestic",
+                voltage="LV",
+                power_kw=Decimal(str(point.power_kw)),
+                meter_type="interval",
+                meter_serial=f"1AE{n:09d}",
+                meter_digits=7,
+                gas_meter_class=None,
+                annual_consumption=round(point.annual_kwh),
+                valid_from=start,
+                segment=customer.segment,
+            )
+        )
+        registry.contracts.append(
+            Contract(
+                contract_id=f"C01-CT{n:06d}",
+                version=1,
+                company_id="C01",
+                supply_point_id=point.pod,
+                customer_id=customer.customer_id,
+                billing_account_id=account.billing_account_id,
+                offer_id=offer.offer_id,
+                start_date=start,
+                end_date=None,
+                signed_date=start,
+            )
+        )
+    return registry

@@ -58,9 +58,27 @@ def _monthly_usage(point: SupplyPoint, period: Period, rng: np.random.Generator)
     return total[:, None] * shares
 
 
+@dataclass(frozen=True)
+class RegisterPath:
+    """The true registers of a meter that is neither replaced nor wraps during the period."""
+
+    point: SupplyPoint
+    opening: np.ndarray  # registers at the start of the period
+    used_by: np.ndarray  # (months + 1, registers) used since the start, at each month end
+    usage: np.ndarray  # (months, registers) used in each month
+
+    def registers_on(self, month_index: int, day: date) -> tuple[int, ...]:
+        """The registers at the end of `day` of month `month_index`, usage spread evenly."""
+        share = day.day / month_end(day).day
+        used = self.used_by[month_index] + self.usage[month_index] * share
+        registers = np.floor(self.opening + used + 1e-9).astype(np.int64)
+        return tuple(int(r) for r in registers % 10**self.point.meter_digits)
+
+
 def point_readings(
     point: SupplyPoint, period: Period, rng: np.random.Generator
-) -> list[RegisterReading]:
+) -> tuple[list[RegisterReading], RegisterPath | None]:
+    """The point's readings, and its true register path when no meter event hides it."""
     usage = _monthly_usage(point, period, rng)
     used_by = np.vstack([np.zeros(usage.shape[1]), np.cumsum(usage, axis=0)])  # at month ends
     years = (period.start - point.valid_from).days / 365
@@ -105,19 +123,28 @@ def point_readings(
             )
         else:
             readings.append(reading(end, "actual", used_by[i + 1], i))
-    return readings
+    path = None if protected else RegisterPath(point, opening, used_by, usage)
+    return readings, path
 
 
 def register_readings(
     points: list[SupplyPoint], period: Period, seed: int
-) -> list[RegisterReading]:
-    """Readings of every register meter supplied in the period, by supply point and date."""
+) -> tuple[list[RegisterReading], list[RegisterPath]]:
+    """Readings of every register meter supplied in the period, by supply point and date,
+    and the true register paths of the meters without a replacement or a roll-over."""
     rng = rng_for(seed, "registers")
     metered = sorted(
         (p for p in points if p.meter_type == "register" and p.supplied_in(period)),
         key=lambda p: p.supply_point_id,
     )
-    return [r for p in metered for r in point_readings(p, period, rng)]
+    readings: list[RegisterReading] = []
+    paths: list[RegisterPath] = []
+    for p in metered:
+        point_list, path = point_readings(p, period, rng)
+        readings += point_list
+        if path is not None:
+            paths.append(path)
+    return readings, paths
 
 
 def rollovers(readings: list[RegisterReading], labels: tuple[str, ...]) -> list[dict[str, str]]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import dash
 from dash import html
 
+from access import roles
 from dashboards import data
-from dashboards.components import notice, table, unavailable_message
+from dashboards.auth import current_scope
+from dashboards.components import notice, page_layout, table, unavailable_message
 from dashboards.i18n import N_, _, format_month, format_number, language_or_default
 from dashboards.labels import COMMODITIES, label
 from dashboards.snapshot import DataUnavailable
@@ -14,11 +16,12 @@ from dashboards.snapshot import DataUnavailable
 TITLE = N_("Summary")
 
 
-def layout(language: str | None = None, **_query: str) -> html.Div:
+@page_layout(roles.SUMMARY)
+def layout(language: str | None = None, company: str | None = None, **_query: str) -> html.Div:
     language = language_or_default(language)
     try:
         snapshot_id = data.snapshot_id()
-        rows = data.summary()
+        rows = data.summary(current_scope(company))
     except DataUnavailable as error:
         return html.Div(
             [
@@ -62,4 +65,4 @@ def layout(language: str | None = None, **_query: str) -> html.Div:
     )
 
 
-dash.register_page(__name__, path="/", name=TITLE, order=0, layout=layout)
+dash.register_page(__name__, path="/", name=TITLE, order=0, layout=layout, access=roles.SUMMARY)

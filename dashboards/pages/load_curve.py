@@ -10,8 +10,10 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 from plotly.graph_objects import Figure
 
+from access import roles
 from dashboards import data
-from dashboards.components import notice, table, unavailable_message
+from dashboards.auth import current_scope, guarded_callback
+from dashboards.components import notice, page_layout, table, unavailable_message
 from dashboards.figures import daily_band_figure, graph_config, load_curve_figure, message_figure
 from dashboards.i18n import (
     LANGUAGE_STORE_ID,
@@ -37,8 +39,12 @@ def pod_options(points: list[dict[str, Any]]) -> list[dict[str, str]]:
     ]
 
 
+@page_layout(roles.LOAD_CURVE)
 def layout(
-    language: str | None = None, pod: str | list[str] | None = None, **_query: str
+    language: str | None = None,
+    pod: str | list[str] | None = None,
+    company: str | None = None,
+    **_query: str,
 ) -> html.Div:
     language = language_or_default(language)
     if isinstance(pod, list):  # Dash passes a repeated ?pod= as a list; the first one counts
@@ -47,7 +53,7 @@ def layout(
     # the controls are drawn even without data: the callbacks' components must exist
     warnings = []
     try:
-        points = data.interval_supply_points()
+        points = data.interval_supply_points(current_scope(company))
     except DataUnavailable as error:
         points = []
         warnings.append(notice(unavailable_message(language, error), "load-curve-notice"))
@@ -104,12 +110,13 @@ def layout(
     Input("load-curve-pod", "value"),
     State(LANGUAGE_STORE_ID, "data"),
 )
+@guarded_callback(roles.LOAD_CURVE)
 def choose_months(pod: str | None, language: str | None) -> tuple[list[dict[str, str]], str | None]:
     """The POD's months, newest first and preselected."""
     if not pod:
         return [], None
     try:
-        months = data.load_curve_months(pod)
+        months = data.load_curve_months(current_scope(), pod)
     except DataUnavailable:
         return [], None
     options = [{"label": format_month(m, language), "value": m.isoformat()} for m in months]
@@ -158,6 +165,7 @@ def totals_table(language: str, month: date, totals: list[dict[str, Any]]) -> ht
     Input("load-curve-month", "value"),
     State(LANGUAGE_STORE_ID, "data"),
 )
+@guarded_callback(roles.LOAD_CURVE)
 def show_month(
     pod: str | None, month: str | None, language: str | None
 ) -> tuple[Figure, Figure, html.Div | None]:
@@ -175,9 +183,10 @@ def show_month(
     except ValueError:
         return empty(_(language, "No load curve for this supply point."))
     try:
-        curve = data.load_curve(pod, month_start)
-        daily = data.daily_band_totals(pod, month_start)
-        totals = data.band_totals(pod, month_start)
+        scope = current_scope()
+        curve = data.load_curve(scope, pod, month_start)
+        daily = data.daily_band_totals(scope, pod, month_start)
+        totals = data.band_totals(scope, pod, month_start)
     except DataUnavailable as error:
         return empty(unavailable_message(language, error))
     if curve.empty:
@@ -191,4 +200,6 @@ def show_month(
     )
 
 
-dash.register_page(__name__, path="/load-curve", name=TITLE, order=2, layout=layout)
+dash.register_page(
+    __name__, path="/load-curve", name=TITLE, order=2, layout=layout, access=roles.LOAD_CURVE
+)

@@ -10,8 +10,11 @@ import dash
 import dash_ag_grid as dag
 from dash import html
 
+from access import roles
 from dashboards import data
-from dashboards.components import notice, unavailable_message
+from dashboards.auth import current_scope
+from dashboards.components import export_links, notice, page_layout, unavailable_message
+from dashboards.downloads import report_href
 from dashboards.i18n import N_, _, language_or_default, month_names, number_symbols
 from dashboards.labels import COMMODITIES, METER_TYPES, USES, label
 from dashboards.snapshot import DataUnavailable
@@ -151,18 +154,24 @@ def grid_rows(language: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]
     return rows
 
 
-def layout(language: str | None = None, **_query: str) -> html.Div:
+@page_layout(roles.SUPPLY_POINTS)
+def layout(language: str | None = None, company: str | None = None, **_query: str) -> html.Div:
     language = language_or_default(language)
     heading = html.H1(_(language, TITLE))
     try:
-        rows = grid_rows(language, data.supply_points())
+        rows = grid_rows(language, data.supply_points(current_scope(company)))
     except DataUnavailable as error:
         return html.Div(
             [heading, notice(unavailable_message(language, error), "supply-points-notice")]
         )
+    hrefs = {
+        fmt: report_href("supply-points", fmt, company=company, lang=language)
+        for fmt in ("csv", "xlsx")
+    }
     return html.Div(
         [
             heading,
+            export_links(language, hrefs, "supply-points-export"),
             dag.AgGrid(
                 id="supply-points-grid",
                 rowData=rows,
@@ -183,4 +192,11 @@ def layout(language: str | None = None, **_query: str) -> html.Div:
     )
 
 
-dash.register_page(__name__, path="/supply-points", name=TITLE, order=1, layout=layout)
+dash.register_page(
+    __name__,
+    path="/supply-points",
+    name=TITLE,
+    order=1,
+    layout=layout,
+    access=roles.SUPPLY_POINTS,
+)

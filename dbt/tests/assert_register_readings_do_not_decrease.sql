@@ -1,7 +1,7 @@
 {#-
-    Register readings below the previous reading of the same meter (roll-over or meter
-    replacement, not handled yet): their difference is excluded from consumption. Shown as a
-    warning so an operator sees each one with its reason.
+    Register readings below the previous reading of the same meter that are no roll-over, and
+    new meters without the old meter's closing reading: their difference is excluded from
+    consumption. Shown as a warning so an operator sees each one with its reason.
 -#}
 {{ config(severity='warn') }}
 

@@ -48,6 +48,7 @@ BOOKKEEPING_TABLES: dict[str, Columns] = {
         ("sha256", "VARCHAR"),
         ("size_bytes", "BIGINT"),
         ("lines_in", "INTEGER"),
+        ("lines_loaded", "INTEGER"),
         ("rows_loaded", "BIGINT"),
         ("lines_quarantined", "INTEGER"),
         ("status", "VARCHAR"),
@@ -132,7 +133,52 @@ SAMPLE_REGISTER_CONSUMPTION = {
 SAMPLE_GAS_CONSUMPTION = {
     (dt.date(2025, 2, 1), "ALL"): Decimal("80.5"),
     (dt.date(2025, 3, 1), "ALL"): Decimal("69.5"),
+    (dt.date(2025, 4, 1), "ALL"): Decimal("70"),
 }
+
+# Billing determinants (rpt_billing_determinants). The gas PDR's 31 March reading is the DSO's
+# estimate: March is billed as an estimate, and the actual reading of 30 April trues it up.
+# The register POD's 31 March reading is implausible (F2 goes down): March is estimated from
+# the customer's forecast.
+SAMPLE_REGISTER_FORECAST = {"F1": Decimal("120"), "F2": Decimal("70"), "F3": Decimal("110")}
+# a 5-digit gas meter: 99,900 m3 on 31 January, 30 on 28 February (a roll-over: 130 m3), an
+# accepted self-reading of 140 on 30 March and 200 on 30 April
+ROLLOVER_PDR = "00000000000004"
+ROLLOVER_READINGS = {
+    dt.date(2025, 1, 31): Decimal("99900"),
+    dt.date(2025, 2, 28): Decimal("30"),
+    dt.date(2025, 4, 30): Decimal("200"),
+}
+ROLLOVER_SELF_READING = (dt.date(2025, 3, 30), Decimal("140"))
+# a register POD whose meter M5 is replaced by M6 on 14 February (closing and opening readings
+# that day), and whose offer changes on 16 March (contract version 2)
+REPLACED_POD = "IT001E00000005"
+REPLACEMENT_DAY = dt.date(2025, 2, 14)
+REPLACED_READINGS = (  # (day, meter, F1, F2, F3)
+    (dt.date(2025, 1, 31), "M5", Decimal("1000"), Decimal("500"), Decimal("800")),
+    (REPLACEMENT_DAY, "M5", Decimal("1040"), Decimal("520"), Decimal("830")),
+    (REPLACEMENT_DAY, "M6", Decimal("0"), Decimal("0"), Decimal("0")),
+    (dt.date(2025, 2, 28), "M6", Decimal("50"), Decimal("25"), Decimal("40")),
+    (dt.date(2025, 3, 31), "M6", Decimal("150"), Decimal("75"), Decimal("120")),
+)
+OFFER_CHANGE_DAY = dt.date(2025, 3, 16)
+# self-readings and the verdict fct_self_readings_validated must give them
+SELF_READINGS = (  # (point, day, declared meter, F1, F2, F3, m3, status, words of the reason)
+    (REGISTER_POD, dt.date(2025, 2, 14), None, Decimal("1050"), Decimal("530"), Decimal("850"),
+     None, "accepted", None),
+    (REGISTER_POD, dt.date(2025, 3, 10), None, Decimal("900"), Decimal("570"), Decimal("910"),
+     None, "rejected", "below the previous actual reading"),
+    (REGISTER_POD, dt.date(2025, 3, 20), "X9", Decimal("1200"), Decimal("580"), Decimal("950"),
+     None, "rejected", "is not the meter in place"),
+    (GAS_PDR, dt.date(2025, 2, 28), None, None, None, None, Decimal("181"),
+     "superseded", "actual reading of the same day"),
+    (GAS_PDR, dt.date(2025, 3, 15), None, None, None, None, Decimal("5000"),
+     "rejected", "expected from history"),
+    (ROLLOVER_PDR, ROLLOVER_SELF_READING[0], "R4", None, None, None, ROLLOVER_SELF_READING[1],
+     "accepted", None),
+    (INTERVAL_POD, dt.date(2025, 3, 12), None, Decimal("10"), Decimal("10"), Decimal("10"),
+     None, "rejected", "interval meter"),
+)  # fmt: skip
 
 
 D = dt.date
@@ -161,10 +207,14 @@ def _file_key(path: str) -> str:
 def _from_file(
     path: str, rows: Iterable[Mapping[str, Any]], loaded_at: dt.datetime = LOADED_AT
 ) -> list[dict[str, Any]]:
-    """Add lineage to rows read from one landing file (line 1 is the header)."""
+    """Add lineage to rows read from one landing file (line 1 is the header).
+
+    A row that already names its `_line` keeps it: the quarter hours of one load-curve line
+    (a POD's day) share their line, as ingestion stores them.
+    """
     source = next(s.name for s in SOURCES if path.startswith(f"{s.folder}/"))
     lineage = {"_file": path, "_file_key": f"{source}/{_file_key(path)}", "_loaded_at": loaded_at}
-    return [{**row, **lineage, "_line": line} for line, row in enumerate(rows, start=2)]
+    return [{"_line": line, **row, **lineage} for line, row in enumerate(rows, start=2)]
 
 
 def _landing_file(
@@ -179,6 +229,7 @@ def _landing_file(
         "sha256": hashlib.sha256(path.encode()).hexdigest(),
         "size_bytes": 100 * rows,
         "lines_in": rows,
+        "lines_loaded": rows,
         "rows_loaded": rows,
         "lines_quarantined": 0,
         "status": "loaded",
@@ -187,13 +238,16 @@ def _landing_file(
     }
 
 
-def _curve(pod: str, day: dt.date, slots: Iterable[int], kwh: Decimal) -> list[dict[str, Any]]:
-    return [{"pod": pod, "reading_date": day, "slot": s, "kwh": kwh} for s in slots]
+def _curve(
+    pod: str, day: dt.date, slots: Iterable[int], kwh: Decimal, line: int = 2
+) -> list[dict[str, Any]]:
+    """The long rows of one load-curve line: a POD's day, in line `line` of its file."""
+    return [{"pod": pod, "reading_date": day, "slot": s, "kwh": kwh, "_line": line} for s in slots]
 
 
 # fmt: off
 def insert_sample(con: Any) -> None:
-    """A company, three customers, three supply points, their readings and 2025's holidays."""
+    """A company, three customers, five supply points, their readings and 2025's holidays."""
     _insert(con, "public_holidays",
             [{"holiday_date": d, "name": n} for d, n in HOLIDAYS_2025.items()])
 
@@ -280,6 +334,7 @@ def insert_sample(con: Any) -> None:
 
     _insert_interval_sample(con)
     _insert_register_sample(con)
+    _insert_determinant_sample(con)
 # fmt: on
 
 
@@ -289,14 +344,14 @@ def _insert_interval_sample(con: Any) -> None:
     april, october = f"{folder}/DSO001_202504.csv", f"{folder}/DSO001_202510.csv"
     earlier, later = LOADED_AT - dt.timedelta(days=1), LOADED_AT + dt.timedelta(hours=1)
 
+    # a day twice in one file: the later line wins
+    first_of_pair = _curve(INTERVAL_POD, D(2025, 3, 30), [10], N("5"), line=2)
     march = [
         row
-        for day, slots in SAMPLE_CURVE_DAYS.items()
-        for row in _curve(INTERVAL_POD, day, range(1, slots + 1), SAMPLE_CURVE_KWH)
+        for line, (day, slots) in enumerate(SAMPLE_CURVE_DAYS.items(), start=3)
+        for row in _curve(INTERVAL_POD, day, range(1, slots + 1), SAMPLE_CURVE_KWH, line)
     ]
-    # a quarter hour twice in one file: the later line wins
-    first_of_pair = _curve(INTERVAL_POD, D(2025, 3, 30), [10], N("5"))
-    unknown = _curve(UNKNOWN_POD, D(2025, 3, 28), range(1, 97), N("1"))
+    unknown = _curve(UNKNOWN_POD, D(2025, 3, 28), range(1, 97), N("1"), line=6)
     march_rows = first_of_pair + march + unknown
     _insert(con, "ele_interval_readings", _from_file(march_v2, march_rows))
     # a stale row of the older version of the same key, loaded after it: the newest version wins
@@ -309,15 +364,17 @@ def _insert_interval_sample(con: Any) -> None:
     _insert(con, "ele_interval_readings", _from_file(october, autumn))
 
     source = "ele_interval_readings"
+    # a load-curve line becomes a row per slot: lines_in counts lines, rows_loaded rows
     _insert(con, "landing_files", [
-        _landing_file(source, march_v2, 2, len(march_rows)),
+        {**_landing_file(source, march_v2, 2, len(march_rows)), "lines_in": 5, "lines_loaded": 5},
         {**_landing_file(source, march_v1, 1, 1, later), "status": "superseded"},
         _landing_file(source, april, 1, 1, earlier),
-        {**_landing_file(source, october, 1, 100), "lines_in": 101, "lines_quarantined": 1},
+        {**_landing_file(source, october, 1, 100), "lines_in": 2, "lines_loaded": 1,
+         "lines_quarantined": 1},
     ])  # fmt: skip
     _insert(con, "quarantine", [{
         "source": source, "_file": october, "_file_key": f"{source}/DSO001_202510",
-        "_line": 102, "raw_line": "IT001E0000000X;26/10/2025;0,1", "reason": "malformed POD code",
+        "_line": 3, "raw_line": "IT001E0000000X;26/10/2025;0,1", "reason": "malformed POD code",
         "_loaded_at": LOADED_AT,
     }])  # fmt: skip
 
@@ -337,9 +394,85 @@ def _insert_register_sample(con: Any) -> None:
         (GAS_PDR, "G3", "actual", D(2025, 2, 28), N("180.5")),
         (GAS_PDR, "G3", "estimate", D(2025, 3, 31), N("250")),
     )
+    gas_april = "metering/gas_register/DSO002/DSO002_202504.csv"
+    gas_april_rows = _rows(
+        "pdr meter_serial reading_kind reading_date reading_m3",
+        (GAS_PDR, "G3", "actual", D(2025, 4, 30), N("320")),
+    )
     _insert(con, "ele_register_readings", _from_file(ele, ele_rows))
     _insert(con, "gas_register_readings", _from_file(gas, gas_rows))
+    _insert(con, "gas_register_readings", _from_file(gas_april, gas_april_rows))
     _insert(con, "landing_files", [
         _landing_file("ele_register_readings", ele, 1, len(ele_rows)),
         _landing_file("gas_register_readings", gas, 1, len(gas_rows)),
+        _landing_file("gas_register_readings", gas_april, 1, len(gas_april_rows)),
     ])  # fmt: skip
+
+
+# fmt: off
+def _insert_determinant_sample(con: Any) -> None:
+    """Two more register points (a roll-over, a replacement), self-readings and forecasts."""
+    _insert(con, "supply_points", _from_file("registry/supply_points/C01__v2.csv", _rows(
+        "supply_point_id valid_from company_id commodity billing_account_id dso_code address "
+        "postcode city province use voltage power_kw meter_type meter_serial meter_digits "
+        "gas_meter_class annual_consumption altitude_m climate_zone",
+        (ROLLOVER_PDR, D(2024, 1, 1), "C01", "GAS", "BA2", "DSO002", "Via Verdi 6",
+         "20122", "Milano", "MI", "non_domestic", None, None, "register", "R4", 5,
+         "G6", N("1400"), 300, "F"),
+        (REPLACED_POD, D(2024, 1, 1), "C01", "ELE", "BA2", "DSO001", "Via Verdi 6",
+         "20122", "Milano", "MI", "non_domestic", "LV", N("30"), "register", "M5", 6,
+         None, N("12000"), None, None),
+        (REPLACED_POD, REPLACEMENT_DAY, "C01", "ELE", "BA2", "DSO001", "Via Verdi 6",
+         "20122", "Milano", "MI", "non_domestic", "LV", N("30"), "register", "M6", 6,
+         None, N("12000"), None, None),
+    )))
+    _insert(con, "contracts", _from_file("registry/contracts/C01__v2.csv", _rows(
+        "contract_id version company_id supply_point_id customer_id billing_account_id offer_id "
+        "start_date end_date signed_date",
+        ("K4", 1, "C01", ROLLOVER_PDR, "CU2", "BA2", "O-GAS-FIX",
+         D(2024, 6, 1), None, D(2024, 5, 2)),
+        ("K5", 1, "C01", REPLACED_POD, "CU2", "BA2", "O-ELE-FIX",
+         D(2024, 6, 1), None, D(2024, 5, 2)),
+        ("K5", 2, "C01", REPLACED_POD, "CU2", "BA2", "O-ELE-PUN",
+         OFFER_CHANGE_DAY, None, D(2025, 3, 1)),
+    )))
+
+    ele = "metering/ele_register/DSO001/DSO001_202504.csv"
+    gas = "metering/gas_register/DSO002/DSO002_202505.csv"
+    ele_rows = _rows(
+        "pod meter_serial reading_kind reading_date reading_f1 reading_f2 reading_f3",
+        *((REPLACED_POD, meter, "actual", day, f1, f2, f3)
+          for day, meter, f1, f2, f3 in REPLACED_READINGS),
+    )
+    gas_rows = _rows(
+        "pdr meter_serial reading_kind reading_date reading_m3",
+        *((ROLLOVER_PDR, "R4", "actual", day, m3) for day, m3 in ROLLOVER_READINGS.items()),
+    )
+    _insert(con, "ele_register_readings", _from_file(ele, ele_rows))
+    _insert(con, "gas_register_readings", _from_file(gas, gas_rows))
+
+    self_readings = "customer/self_readings/C01_202503.csv"
+    self_rows = _rows(
+        "supply_point_id reading_date meter_serial channel reading_f1 reading_f2 reading_f3 "
+        "reading_m3",
+        *((point, day, meter, "web", f1, f2, f3, m3)
+          for point, day, meter, f1, f2, f3, m3, _, _ in SELF_READINGS),
+    )
+    _insert(con, "self_readings", _from_file(self_readings, self_rows))
+
+    forecasts = "customer/consumption_forecasts/C01.csv"
+    forecast_rows = _rows(
+        "supply_point_id month band quantity declared_on",
+        *((REGISTER_POD, D(2025, 3, 1), band, quantity, D(2025, 1, 20))
+          for band, quantity in SAMPLE_REGISTER_FORECAST.items()),
+        # a forecast for one band only covers nothing of the others
+        (REPLACED_POD, D(2025, 3, 1), "F1", N("1"), D(2025, 1, 20)),
+    )
+    _insert(con, "consumption_forecasts", _from_file(forecasts, forecast_rows))
+    _insert(con, "landing_files", [
+        _landing_file("ele_register_readings", ele, 1, len(ele_rows)),
+        _landing_file("gas_register_readings", gas, 1, len(gas_rows)),
+        _landing_file("self_readings", self_readings, 1, len(self_rows)),
+        _landing_file("consumption_forecasts", forecasts, 1, len(forecast_rows)),
+    ])
+# fmt: on

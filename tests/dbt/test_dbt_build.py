@@ -6,8 +6,8 @@ import datetime as dt
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+import domain_reference as ref
 import duckdb
 import pytest
 from dbt_invocation import dbt_cli_args, failures, invoke_dbt
@@ -26,38 +26,6 @@ from raw_fixture import (
 
 pytestmark = pytest.mark.slow
 
-ROME = ZoneInfo("Europe/Rome")
-QUARTER = dt.timedelta(minutes=15)
-
-
-# --- an independent reading of DOMAIN.md §3, in Python, to check the SQL against ---------------
-
-
-def _local_midnight_utc(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), ROME).astimezone(dt.UTC)
-
-
-def _quarter_hours(day: dt.date) -> list[dt.datetime]:
-    start, end = _local_midnight_utc(day), _local_midnight_utc(day + dt.timedelta(days=1))
-    return [start + i * QUARTER for i in range((end - start) // QUARTER)]
-
-
-def _band(instant: dt.datetime, holidays: set[dt.date]) -> str:
-    local = instant.astimezone(ROME)
-    weekday, hour = local.isoweekday(), local.hour
-    if local.date() in holidays or weekday == 7:
-        return "F3"
-    if weekday == 6:
-        return "F2" if 7 <= hour < 23 else "F3"
-    if 8 <= hour < 19:
-        return "F1"
-    return "F2" if hour == 7 or 19 <= hour < 23 else "F3"
-
-
-def _days(first: dt.date, last: dt.date) -> list[dt.date]:
-    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-
-
 # --- the calendar --------------------------------------------------------------------------
 
 
@@ -68,7 +36,7 @@ def test_every_day_has_its_quarter_hours_dst_days_included(warehouse) -> None:
         ).fetchall()
     )
     expected = {
-        d: len(_quarter_hours(d)) for d in _days(dt.date(2024, 1, 1), dt.date(2027, 12, 31))
+        d: len(ref.quarter_hours(d)) for d in ref.days(dt.date(2024, 1, 1), dt.date(2027, 12, 31))
     }
     assert counts == expected
     assert [d for d, n in counts.items() if n == 92] == [
@@ -92,9 +60,9 @@ def test_quarter_hours_of_2025_match_the_band_rules(warehouse) -> None:
     ).fetchall()
     actual = {(utc.astimezone(dt.UTC), day, slot, band) for utc, day, slot, band in rows}
     expected = {
-        (instant, day, slot, _band(instant, set(HOLIDAYS_2025)))
-        for day in _days(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
-        for slot, instant in enumerate(_quarter_hours(day), start=1)
+        (instant, day, slot, ref.band(instant, set(HOLIDAYS_2025)))
+        for day in ref.days(dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+        for slot, instant in enumerate(ref.quarter_hours(day), start=1)
     }
     assert len(rows) == len(actual) == 35040
     assert actual == expected
@@ -124,9 +92,9 @@ def test_interval_point_band_totals_for_the_known_curve(warehouse) -> None:
     monthly = _monthly(warehouse, INTERVAL_POD)
     march = dt.date(2025, 3, 1)
     march_quarter_hours = Counter(
-        _band(q, set(HOLIDAYS_2025))
-        for day in _days(march, dt.date(2025, 3, 31))
-        for q in _quarter_hours(day)
+        ref.band(q, set(HOLIDAYS_2025))
+        for day in ref.days(march, dt.date(2025, 3, 31))
+        for q in ref.quarter_hours(day)
     )
     for band, kwh in SAMPLE_MARCH_BAND_KWH.items():
         assert monthly[(march, band)] == [
@@ -186,9 +154,9 @@ def test_points_not_in_the_registry_are_left_out(warehouse) -> None:
 
 def test_duplicate_deliveries_keep_the_newest_version_and_latest_line(warehouse) -> None:
     rows = warehouse.execute(
-        "select reading_date, slot, kwh, source_file, source_line "
-        "from staging.stg_metering__ele_interval_readings where supply_point_id = 'IT001E00000001' "
-        "and (reading_date, slot) in ((date '2025-03-28', 40), (date '2025-03-29', 50), "
+        "select local_date, slot, kwh, source_file, source_line "
+        "from marts.fct_quarter_hour_consumption where supply_point_id = 'IT001E00000001' "
+        "and (local_date, slot) in ((date '2025-03-28', 40), (date '2025-03-29', 50), "
         "(date '2025-03-30', 10))"
     ).fetchall()
     newest = "metering/ele_interval/DSO001/DSO001_202503__v2.csv"
@@ -223,7 +191,9 @@ def test_load_curve_report(warehouse) -> None:
 def test_supply_points_report(warehouse) -> None:
     rows = warehouse.execute(
         "select supply_point_id, customer_name, power_kw, offer_id, offer_name, last_month, "
-        "last_month_quantity, unit from reports.rpt_supply_points"
+        "last_month_quantity, unit from reports.rpt_supply_points "
+        "where supply_point_id in (?, ?, ?)",
+        [INTERVAL_POD, REGISTER_POD, GAS_PDR],
     ).fetchall()
     assert {r[0]: r[1:] for r in rows} == {
         # the latest registry version (4.5 kW) and the latest contract version's offer
@@ -250,8 +220,8 @@ def test_supply_points_report(warehouse) -> None:
             None,
             "O-GAS-FIX",
             "Gas Fisso",
-            dt.date(2025, 3, 1),
-            Decimal("69.5"),
+            dt.date(2025, 4, 1),
+            SAMPLE_GAS_CONSUMPTION[(dt.date(2025, 4, 1), "ALL")],
             "m3",
         ),
     }

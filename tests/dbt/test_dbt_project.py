@@ -100,6 +100,9 @@ def test_reports_enforce_their_contract(parsed_manifest: Any) -> None:
         "rpt_monthly_consumption",
         "rpt_offers",
         "rpt_load_curve",
+        "rpt_billing_determinants",
+        "rpt_hourly_consumption",
+        "rpt_market_prices",
     }
     for model in reports:
         assert model.contract.enforced, model.name
@@ -112,7 +115,7 @@ def test_seeds_land_in_reference(parsed_manifest: Any) -> None:
             assert node.schema == "reference", node.name
 
 
-def test_unit_tests_cover_bands_dst_and_band_sums(parsed_manifest: Any) -> None:
+def test_unit_tests_cover_bands_dst_and_the_billing_determinants(parsed_manifest: Any) -> None:
     names = {(u.model, u.name) for u in parsed_manifest.unit_tests.values()}
     assert {
         ("dim_quarter_hour", "dim_quarter_hour_bands_on_a_weekday"),
@@ -123,4 +126,24 @@ def test_unit_tests_cover_bands_dst_and_band_sums(parsed_manifest: Any) -> None:
         ("dim_quarter_hour", "dim_quarter_hour_autumn_dst_day_has_100"),
         ("fct_monthly_consumption", "fct_monthly_consumption_interval_point_band_sums"),
         ("fct_monthly_consumption", "fct_monthly_consumption_register_point_band_sums"),
+        (
+            "int_register_readings_differenced",
+            "int_register_readings_differenced_roll_over_and_replacement",
+        ),
+        (
+            "int_register_readings_chained",
+            "int_register_readings_chained_meter_replacement_mid_period",
+        ),
+        ("fct_self_readings_validated", "fct_self_readings_validated_rejects_implausible"),
+        (
+            "int_register_determinants_apportioned",
+            "int_register_determinants_apportioned_estimate_then_true_up",
+        ),
+        ("dim_gas_conversion_coefficient", "dim_gas_conversion_coefficient_milan_zone_e"),
+        ("fct_billing_determinants", "fct_billing_determinants_gas_smc_and_contract_split"),
+        ("int_load_curve_days_summed", "int_load_curve_days_summed_newest_delivery_by_band"),
+        (
+            "int_interval_determinants_summed",
+            "int_interval_determinants_summed_per_billing_period",
+        ),
     } <= names

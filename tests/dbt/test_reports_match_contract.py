@@ -10,7 +10,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORTS_DIR = ROOT / "dbt" / "models" / "reports"
-TYPED_COLUMN = re.compile(r"`(\w+)`\s*\(?(DECIMAL\(\d+,\s*\d+\)|TIMESTAMP WITH TIME ZONE|DATE)\b")
+TYPED_COLUMN = re.compile(
+    r"`(\w+)`\s*\(?(DECIMAL\(\d+,\s*\d+\)|(?:TIMESTAMP WITH TIME ZONE|DATE|BOOLEAN)\b)"
+)
 
 
 def _contract_reports() -> dict[str, tuple[list[str], dict[str, str]]]:
@@ -19,14 +21,16 @@ def _contract_reports() -> dict[str, tuple[list[str], dict[str, str]]]:
     section = text.split("## 2.", 1)[1].split("\n## ", 1)[0]
     reports = {}
     for bullet in re.split(r"\n- ", section):
-        bullet = bullet.split("\n\n", 1)[0]  # a paragraph after the list is not a column
-        match = re.match(r"`(rpt_\w+)`: [^:]*:(.*)", bullet, re.S)
+        # a paragraph after the list is not a column; a column's type may wrap to the next line
+        bullet = re.sub(r"\s+", " ", bullet.split("\n\n", 1)[0])
+        # `rpt_x`, an optional remark in parentheses, then its grain and columns
+        match = re.match(r"`(rpt_\w+)`(?: \([^)]*\))?:(.*)", bullet)
         if not match:
             continue
         name, body = match.groups()
         types = {col: re.sub(r"\s+", "", t.lower()) for col, t in TYPED_COLUMN.findall(body)}
         # backticked words in parentheses are values (`F1`, `kWh`), not columns
-        columns = re.findall(r"`(\w+)`", re.sub(r"\([^)]*\)", "", body))
+        columns = re.findall(r"`(\w+)`", re.sub(r"\([^()]*(\([^()]*\)[^()]*)*\)", "", body))
         reports[name] = (columns, types)
     return reports
 
@@ -36,12 +40,15 @@ def _model(name: str) -> dict:
     return model
 
 
-def test_the_contract_names_the_four_reports() -> None:
+def test_the_contract_names_the_reports() -> None:
     assert set(_contract_reports()) == {
         "rpt_supply_points",
         "rpt_monthly_consumption",
         "rpt_offers",
         "rpt_load_curve",
+        "rpt_billing_determinants",
+        "rpt_hourly_consumption",
+        "rpt_market_prices",
     }
     assert {p.stem for p in REPORTS_DIR.glob("rpt_*.sql")} == set(_contract_reports())
 

@@ -304,6 +304,57 @@ def test_a_meter_replacement_is_in_registry_and_readings(clean):
     assert int(opening["reading_m3"]) < 10
 
 
+def test_self_readings_are_of_register_meters_some_implausible(clean):
+    out, summary = clean
+    points = {p["supply_point_id"]: p for p in records(out, "supply_points")}
+    sent = records(out, "self_readings")
+    events = summary.events["self_readings"]
+    assert len(sent) == len(events) > 0
+    assert {e["flaw"] for e in events} == {"", "below_previous_actual", "far_above_history"}
+    for r in sent:
+        point = points[r["supply_point_id"]]
+        assert point["meter_type"] == "register" or point["commodity"] == "GAS"
+        bands = [r["reading_f1"], r["reading_f2"], r["reading_f3"]]
+        if point["commodity"] == "ELE":
+            assert all(bands) and r["reading_m3"] == ""
+        else:
+            assert not any(bands) and r["reading_m3"]
+        assert r["meter_serial"] in ("", point["meter_serial"])
+    # a right self-reading lies between the DSO's actual readings around it
+    actual = {
+        (r["pdr"], italian(r["reading_date"])): int(r["reading_m3"])
+        for r in records(out, "gas_register_readings")
+        if r["reading_kind"] == "actual"
+    }
+    flaws = {(e["supply_point_id"], e["reading_date"]): e["flaw"] for e in events}
+    checked = 0
+    for r in sent:
+        day = italian(r["reading_date"])
+        if r["reading_m3"] and not flaws[(r["supply_point_id"], day.isoformat())]:
+            before = [v for (p, d), v in actual.items() if p == r["supply_point_id"] and d < day]
+            after = [v for (p, d), v in actual.items() if p == r["supply_point_id"] and d > day]
+            if before and after:
+                assert before[-1] <= int(r["reading_m3"]) <= after[0]
+                checked += 1
+    assert checked
+
+
+def test_forecasts_cover_the_period_per_band(clean):
+    out, _ = clean
+    points = {p["supply_point_id"]: p for p in records(out, "supply_points")}
+    rows_ = records(out, "consumption_forecasts")
+    assert rows_
+    months = {italian(r["month"]) for r in rows_}
+    assert {date(2025, 3, 1), date(2025, 4, 1)} <= months
+    assert all(m.day == 1 for m in months)
+    for r in rows_:
+        expected = (
+            {"ALL"} if points[r["supply_point_id"]]["commodity"] == "GAS" else {"F1", "F2", "F3"}
+        )
+        assert r["band"] in expected and int(r["quantity"]) >= 0
+    assert any(points[r["supply_point_id"]]["meter_type"] == "register" for r in rows_)
+
+
 # ---- defects ----------------------------------------------------------------------------
 
 
@@ -367,12 +418,27 @@ def test_a_late_redelivery_completes_and_corrects_a_first_file(defective):
 # ---- benchmark mode and command line ----------------------------------------------------
 
 
-def test_interval_points_writes_only_load_curves(tmp_path):
+def test_interval_points_writes_load_curves_and_the_least_registry(tmp_path):
     summary = generate(
         tmp_path, seed=1, interval_points=40, months=1, start="2025-02", defect_rate=0
     )
-    assert set(summary.lines_by_source()) == {INTERVAL.name}
-    assert summary.lines == 40 * 28
+    by_source = summary.lines_by_source()
+    assert set(by_source) == {
+        INTERVAL.name,
+        "companies",
+        "customers",
+        "billing_accounts",
+        "supply_points",
+        "offers",
+        "contracts",
+    }
+    assert by_source[INTERVAL.name] == 40 * 28
+    points = records(tmp_path, "supply_points")
+    curve_pods = {f[0] for f in rows(tmp_path, INTERVAL.folder)}
+    assert {p["supply_point_id"] for p in points} == curve_pods and len(points) == 40
+    assert {p["meter_type"] for p in points} == {"interval"}
+    contracts = records(tmp_path, "contracts")
+    assert sorted(c["supply_point_id"] for c in contracts) == sorted(curve_pods)
 
 
 def test_command_line(tmp_path, capsys):

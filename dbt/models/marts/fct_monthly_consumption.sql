@@ -4,8 +4,8 @@
     - Electricity interval meters: the sum of the month's quarter hours per band, with how many
       arrived (interval_count) against how many the supplied days have (expected_interval_count).
     - Electricity register meters: differences of consecutive readings per band (F1, F2, F3),
-      in the month of the later reading; excluded differences (int_register_readings_differenced)
-      do not count.
+      in the month of the later reading, roll-overs and meter replacements counted; excluded
+      differences (int_register_readings_differenced) do not count.
     - Gas: differences of m3 readings, band ALL.
     Which method applies follows the point's current meter type, so a point never counts twice.
     Points not in the registry are left out.

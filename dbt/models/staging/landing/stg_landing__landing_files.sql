@@ -23,6 +23,7 @@ renamed as (
         status as file_status,
         reason as rejection_reason,
         cast(lines_in as integer) as lines_in,
+        cast(lines_loaded as integer) as lines_loaded,
         cast(rows_loaded as bigint) as rows_loaded,
         cast(lines_quarantined as integer) as lines_quarantined,
         _loaded_at as loaded_at

@@ -1,4 +1,9 @@
-{#- One row per POD, local day and quarter-hour slot, after dropping duplicate deliveries. -#}
+{#-
+    One row per delivered quarter-hour value, as delivered: a load curve sent again is still
+    here twice. Which delivery of a day counts is decided per day, once the values are summed
+    (int_load_curve_days_summed), not here: a window over every quarter hour is the slowest
+    thing one can ask of the largest table.
+-#}
 with
 
 source as (
@@ -7,51 +12,24 @@ source as (
 
 ),
 
-landing_files as (
-
-    -- a file's version is recorded by ingestion, not on the rows
-    {{ landing_file_versions() }}
-
-),
-
 renamed as (
 
     select
         -- ids
-        source.pod as supply_point_id,
-        cast(source.reading_date as date) as reading_date,
-        cast(source.slot as integer) as slot,
+        pod as supply_point_id,
+        reading_date,
+        slot,
 
-        -- energy
-        cast(source.kwh as decimal(18, 6)) as kwh,
+        -- energy, kWh
+        kwh,
 
-        -- lineage
-        source._file as source_file,
-        cast(source._line as integer) as source_line,
-        coalesce(landing_files.file_version, 1) as source_file_version,
-        -- a file ingestion has no record of is taken as current
-        coalesce(landing_files.is_current_version, true) as is_current_file_version,
-        source._loaded_at as loaded_at
+        -- lineage: a delivered line is one POD's day in one file
+        _file as source_file,
+        _line as source_line,
+        _loaded_at as loaded_at
 
     from source
-    left join landing_files
-        on source._file = landing_files._file
-
-),
-
-deduplicated as (
-
-    {{ latest_delivered_row('renamed', ['supply_point_id', 'reading_date', 'slot']) }}
 
 )
 
-select
-    supply_point_id,
-    reading_date,
-    slot,
-    kwh,
-    source_file,
-    source_line,
-    source_file_version,
-    loaded_at
-from deduplicated
+select * from renamed

@@ -1,0 +1,74 @@
+"""Price and index trends (OM10): PUN and PSV averages per day and month, forward curves."""
+
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+from access import roles
+from dashboards import data
+from dashboards.auth import current_scope
+from dashboards.components import export_links, notice, page_layout, unavailable_message
+from dashboards.downloads import report_href
+from dashboards.figures import graph_config, stacked_lines_figure
+from dashboards.i18n import N_, _, language_or_default
+from dashboards.reports import REPORTS, Params, html_table
+from dashboards.snapshot import DataUnavailable
+
+TITLE = N_("Prices and indices")
+
+
+def section(language: str, name: str) -> html.Div:
+    report = REPORTS[name]
+    heading = html.H2(_(language, report.title))
+    try:
+        # market prices are the same for everyone; the scope only guards business rows
+        rows = report.rows(current_scope(), Params())
+    except DataUnavailable as error:
+        return html.Div(
+            [heading, notice(unavailable_message(language, error), f"prices-{name}-notice")]
+        )
+    hrefs = {fmt: report_href(name, fmt, lang=language) for fmt in ("csv", "xlsx")}
+    return html.Div(
+        [
+            heading,
+            export_links(language, hrefs, f"prices-{name}-export"),
+            html_table(report, rows, language, f"prices-{name}-table"),
+        ]
+    )
+
+
+@page_layout(roles.PRICES)
+def layout(language: str | None = None, **_query: str) -> html.Div:
+    language = language_or_default(language)
+    try:
+        daily = data.daily_prices()
+    except DataUnavailable as error:
+        chart = notice(unavailable_message(language, error), "prices-notice")
+    else:
+        chart = dcc.Graph(
+            id="prices-daily",
+            figure=stacked_lines_figure(
+                daily,
+                x="price_date",
+                y="price_eur_mwh",
+                group="index_name",
+                x_title=_(language, "Day"),
+                y_title=_(language, "€/MWh (daily average)"),
+            ),
+            config=graph_config(language),
+            className="chart short",
+        )
+    return html.Div(
+        [
+            html.H1(_(language, TITLE)),
+            chart,
+            section(language, "prices"),
+            section(language, "forward-curves"),
+        ]
+    )
+
+
+dash.register_page(
+    __name__, path="/prices", name=TITLE, order=6, layout=layout, access=roles.PRICES
+)
