@@ -16,6 +16,7 @@ from invoicing.lots import Lot, materialise_lot
 from invoicing.preinvoice import write_pre_invoices
 from invoicing.workflow import APPROVED, CHECKED, DRAFT, ON_HOLD, approve, return_to_draft
 from rating.engine import RATED_KINDS, RunSummary, rate_month
+from rating.schema import create_billing_tables
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,8 @@ def bill_lot(
     checked or on hold go back to draft first, and rating replaces drafts. Approved and issued
     documents, credit notes and corrections stay as they are.
     """
+    # the first run on a new warehouse has no billing tables yet
+    create_billing_tables(connection)
     accounts = materialise_lot(connection, lot)
     reopen = connection.execute(
         f"""

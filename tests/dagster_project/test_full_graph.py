@@ -64,13 +64,11 @@ def run_everything(
                 raise_on_error=False,
             )
         )
+    from dagster_project.defs.serving.assets import snapshot
+
     results.append(
-        defs.resolve_job_def("daily_load").execute_in_process(
-            resources=resources(data_home),
-            instance=instance,
-            raise_on_error=False,
-            asset_selection=[dg.AssetKey(["serving", "snapshot"])],
-        )
+        dg.materialize([snapshot], resources=resources(data_home), instance=instance,
+                       raise_on_error=False)
     )
     return results
 
