@@ -71,9 +71,14 @@ def test_sensor_requests_a_run_only_when_landing_files_change(tmp_path, monkeypa
 
 
 @pytest.mark.slow
-def test_dagster_definitions_validate(dbt_manifest):
+def test_dagster_definitions_validate(dbt_manifest, tmp_path):
     bin_dir = Path(sys.executable).parent
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    # A clean checkout has no Dagster home yet: the CLI gets its own, empty one.
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "DAGSTER_HOME": str(tmp_path),
+    }
     done = subprocess.run(
         [bin_dir / "dagster", "definitions", "validate", "-m", "dagster_project.definitions"],
         cwd=ROOT,
