@@ -26,6 +26,7 @@ from landing.sources import (
     Source,
     file_identity,
     header_line,
+    slot_segment_sql,
 )
 
 # physical cap: a quarter hour cannot carry more than committed power x 0.25 h; DSO
@@ -68,6 +69,63 @@ CREATE TABLE IF NOT EXISTS raw.public_holidays (
 );
 """
 
+# A load curve's quarter hours summed per delivered line and slot segment, written by ingestion
+# beside the quarter hours themselves: once per delivered file, so billing determinants read
+# three rows per POD-day instead of up to a hundred (docs/contracts.md §1).
+INTERVAL_SOURCE = "ele_interval_readings"
+INTERVAL_SEGMENTS = "raw.ele_interval_segments"
+INTERVAL_SEGMENTS_DDL = f"""
+CREATE TABLE IF NOT EXISTS {INTERVAL_SEGMENTS} (
+    pod VARCHAR NOT NULL,
+    reading_date DATE NOT NULL,
+    slot_segment SMALLINT NOT NULL,
+    kwh DECIMAL(18, 6) NOT NULL,
+    interval_count SMALLINT NOT NULL,
+    peak_kwh DECIMAL(18, 6) NOT NULL,
+    -- another line delivers the same POD and day too: dbt ranks these lines, and only these
+    redelivered BOOLEAN NOT NULL DEFAULT false,
+    {_LINEAGE_DDL}
+)
+"""
+
+
+def interval_segments_sql(quarter_hours: str) -> str:
+    """SELECT the segment rows of `quarter_hours` (a relation with pod, reading_date, slot,
+    kwh and the lineage columns), one per delivered line and slot segment."""
+    return f"""
+        SELECT
+            pod, reading_date, {slot_segment_sql("slot")} AS slot_segment,
+            sum(kwh) AS kwh, count(*) AS interval_count, max(kwh) AS peak_kwh,
+            false AS redelivered, _file, _file_key, _line, max(_loaded_at) AS _loaded_at
+        FROM {quarter_hours}
+        GROUP BY pod, reading_date, slot_segment, _file, _file_key, _line
+    """
+
+
+def mark_redelivered_days(con: duckdb.DuckDBPyConnection, days: str | None = None) -> None:
+    """Flag the segment rows of every POD-day that more than one line delivers. `days` (a
+    relation of pod, reading_date: the days a file just loaded) limits the search to its PODs
+    and dates; without it, the whole table is searched."""
+    scope = ""
+    if days is not None:
+        scope = f"""
+            WHERE reading_date BETWEEN (SELECT min(reading_date) FROM {days})
+                AND (SELECT max(reading_date) FROM {days})
+            AND pod IN (SELECT DISTINCT pod FROM {days})
+        """
+    con.execute(
+        f"""
+        UPDATE {INTERVAL_SEGMENTS} AS segments SET redelivered = true
+        FROM (
+            SELECT pod, reading_date FROM {INTERVAL_SEGMENTS} {scope}
+            GROUP BY pod, reading_date
+            HAVING min(_file) <> max(_file) OR min(_line) <> max(_line)
+        ) AS twice
+        WHERE segments.pod = twice.pod AND segments.reading_date = twice.reading_date
+            AND NOT segments.redelivered
+        """
+    )
+
 
 class LandingError(Exception):
     """A landing file that cannot be read at all (reported per file, never raised past it)."""
@@ -91,6 +149,19 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE raw.landing_files ADD COLUMN IF NOT EXISTS lines_loaded INTEGER")
     for source in SOURCES:
         con.execute(f"CREATE TABLE IF NOT EXISTS {source.table} ({_table_columns(source)})")
+    segments_exist = con.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'raw' AND table_name = ?",
+        [INTERVAL_SEGMENTS.removeprefix("raw.")],
+    ).fetchone()[0]
+    if not segments_exist:
+        con.execute(INTERVAL_SEGMENTS_DDL)
+        # a warehouse loaded before the segments existed gets them from its quarter hours
+        con.execute(
+            f"INSERT INTO {INTERVAL_SEGMENTS} "
+            f"{interval_segments_sql(f'raw.{INTERVAL_SOURCE}')}"
+        )
+        mark_redelivered_days(con)
 
 
 def _table_columns(source: Source) -> str:
@@ -157,6 +228,8 @@ def load_file(
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(f"DELETE FROM {source.table} WHERE _file_key = ?", [file_key])
+        if source.name == INTERVAL_SOURCE:
+            con.execute(f"DELETE FROM {INTERVAL_SEGMENTS} WHERE _file_key = ?", [file_key])
         con.execute("DELETE FROM raw.quarantine WHERE _file_key = ?", [file_key])
         con.execute(
             "UPDATE raw.landing_files SET status = 'superseded', "
@@ -388,6 +461,27 @@ def _load_lines(
                 FROM _checked WHERE reason IS NULL
             ) WHERE kwh IS NOT NULL
         """
+        if source.name == INTERVAL_SOURCE:
+            # the line's segment sums, from the parsed values still in memory
+            quarter_hours = """(
+                SELECT p_pod AS pod, p_reading_date AS reading_date, slot, kwh,
+                    $file AS _file, $file_key AS _file_key, _line, now() AS _loaded_at
+                FROM (
+                    SELECT p_pod, p_reading_date, _line, unnest(vals) AS kwh,
+                        generate_subscripts(vals, 1) AS slot
+                    FROM _checked WHERE reason IS NULL
+                ) WHERE kwh IS NOT NULL
+            )"""
+            con.execute(
+                f"INSERT INTO {INTERVAL_SEGMENTS} {interval_segments_sql(quarter_hours)}",
+                {"file": rel, "file_key": file_key},
+            )
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE _file_days AS SELECT DISTINCT p_pod AS pod, "
+                "p_reading_date AS reading_date FROM _checked WHERE reason IS NULL"
+            )
+            mark_redelivered_days(con, "_file_days")
+            con.execute("DROP TABLE _file_days")
     else:
         insert = f"""
             INSERT INTO {source.table}

@@ -31,6 +31,17 @@ COEFF = "DECIMAL(12, 6)"
 QUARTER_HOUR_SLOTS = 100  # a local day has 92, 96 or 100 quarter hours; files carry 100 slots
 
 
+def slot_segment_sql(slot: str) -> str:
+    """The slot segment of a load-curve quarter hour: 1 day (slots 33-76, 08:00-19:00 on a
+    96-slot day), 2 shoulder (29-32 and 77-92), 3 night (the rest); on any day every slot of a
+    segment has one band. dbt's macro load_curve_slot_segment is the same expression, and the
+    dbt test assert_interval_segments_match_quarter_hours holds the two together."""
+    return (
+        f"CASE WHEN {slot} BETWEEN 33 AND 76 THEN 1 "
+        f"WHEN {slot} BETWEEN 29 AND 92 THEN 2 ELSE 3 END"
+    )
+
+
 @dataclass(frozen=True)
 class Column:
     name: str  # column in the raw table

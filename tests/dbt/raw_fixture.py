@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from landing.loader import interval_segments_sql, mark_redelivered_days
 from landing.sources import SOURCES, Source
 
 Columns = tuple[tuple[str, str], ...]
@@ -58,6 +59,20 @@ BOOKKEEPING_TABLES: dict[str, Columns] = {
     "public_holidays": (("holiday_date", "DATE"), ("name", "VARCHAR")),
 }
 
+# what ingestion derives from a landing source as it loads it
+DERIVED_TABLES: dict[str, Columns] = {
+    "ele_interval_segments": (
+        ("pod", "VARCHAR"),
+        ("reading_date", "DATE"),
+        ("slot_segment", "SMALLINT"),
+        ("kwh", "DECIMAL(18, 6)"),
+        ("interval_count", "SMALLINT"),
+        ("peak_kwh", "DECIMAL(18, 6)"),
+        ("redelivered", "BOOLEAN"),
+        *LINEAGE_COLUMNS,
+    ),
+}
+
 
 def source_columns(source: Source) -> Columns:
     """The raw table's columns of one landing source: its spec columns, long values, lineage."""
@@ -69,7 +84,7 @@ def source_columns(source: Source) -> Columns:
 
 def raw_tables() -> dict[str, Columns]:
     """Every raw table dbt reads, name -> ((column, type), ...)."""
-    return {s.name: source_columns(s) for s in SOURCES} | BOOKKEEPING_TABLES
+    return {s.name: source_columns(s) for s in SOURCES} | BOOKKEEPING_TABLES | DERIVED_TABLES
 
 
 def raw_ddl() -> list[str]:
@@ -362,6 +377,12 @@ def _insert_interval_sample(con: Any) -> None:
     _insert(con, "ele_interval_readings", _from_file(april, resent, earlier))
     autumn = _curve(INTERVAL_POD, SAMPLE_AUTUMN_DAY, range(1, 101), N("0.1"))
     _insert(con, "ele_interval_readings", _from_file(october, autumn))
+    # as ingestion does: the segment sums of every delivered line
+    con.execute(
+        f"insert into raw.ele_interval_segments "
+        f"{interval_segments_sql('raw.ele_interval_readings')}"
+    )
+    mark_redelivered_days(con)
 
     source = "ele_interval_readings"
     # a load-curve line becomes a row per slot: lines_in counts lines, rows_loaded rows

@@ -19,6 +19,7 @@ SOURCE_GROUP = {s.name: s.folder.split("/")[0] for s in SOURCES} | {
     "quarantine": "landing",
     "landing_files": "landing",
     "public_holidays": "calendar",
+    "ele_interval_segments": "metering",
 }
 
 

@@ -29,6 +29,14 @@ days as (
 
 ),
 
+delivered_lines as (
+
+    -- every delivered line, counted or not: only its day matters here
+    select supply_point_id, reading_date
+    from {{ ref('stg_metering__ele_interval_segments') }}
+
+),
+
 calendar as (
 
     select * from {{ ref('dim_date') }}
@@ -40,11 +48,13 @@ delivered_months as (
     -- the months each DSO has sent load curves for
     select
         supply_points.dso_code,
-        cast({{ dbt.date_trunc('month', 'min(days.reading_date)') }} as date) as first_month,
-        cast({{ dbt.date_trunc('month', 'max(days.reading_date)') }} as date) as last_month
-    from days
+        cast({{ dbt.date_trunc('month', 'min(delivered_lines.reading_date)') }} as date)
+            as first_month,
+        cast({{ dbt.date_trunc('month', 'max(delivered_lines.reading_date)') }} as date)
+            as last_month
+    from delivered_lines
     inner join supply_points
-        on days.supply_point_id = supply_points.supply_point_id
+        on delivered_lines.supply_point_id = supply_points.supply_point_id
     group by supply_points.dso_code
 
 ),

@@ -1,21 +1,24 @@
-{{ config(materialized='table') }}
+{{ config(materialized='view') }}
 {#-
     Load curves summed per supply point, local day and slot segment (macro
-    load_curve_slot_segment), with the segment's band that day: the heavy step of interval
-    billing, one GROUP BY over the quarter hours and no join or window per quarter hour.
+    load_curve_slot_segment), with the segment's band that day.
 
-    The quarter hours are summed per delivered line (a POD's day in one file) and segment.
+    The quarter hours were summed per delivered line (a POD's day in one file) and segment by
+    ingestion, once per file (raw.ele_interval_segments): here no quarter hour is read.
     A day counts once: lines of a file that is not the newest loaded version of its key are
     stale; of the other lines delivering the same POD and day the latest load wins, then the
     last file and line (a day delivered again replaces the day). Ingestion replaces a
-    re-delivered file's rows and quarantines a second line of a day within a delivery, so a
-    day nearly always has one line: only the few that have more are ranked.
+    re-delivered file's rows, quarantines a second line of a day within a delivery and flags
+    the lines of a day that another file delivers too (redelivered): only those are ranked.
+    A view: the determinants read it once, and a table of it would cost more to write than
+    to compute.
 -#}
 with
 
-readings as (
+line_segments as (
 
-    select * from {{ ref('stg_metering__ele_interval_readings') }}
+    -- ingestion summed each delivered line's quarter hours per slot segment
+    select * from {{ ref('stg_metering__ele_interval_segments') }}
 
 ),
 
@@ -37,28 +40,6 @@ supply_points as (
 
 ),
 
-line_segments as (
-
-    select
-        supply_point_id,
-        reading_date,
-        source_file,
-        source_line,
-        {{ load_curve_slot_segment('slot') }} as slot_segment,
-        max(loaded_at) as loaded_at,
-        sum(kwh) as kwh,
-        count(*) as interval_count,
-        max(kwh) as peak_kwh
-    from readings
-    group by
-        supply_point_id,
-        reading_date,
-        source_file,
-        source_line,
-        {{ load_curve_slot_segment('slot') }}
-
-),
-
 file_versions as (
 
     -- a file is stale when a newer version of its key is loaded
@@ -77,9 +58,10 @@ file_versions as (
 
 ),
 
-current_line_segments as (
+current_line_segments as not materialized (
 
-    -- a file ingestion has no record of counts as current
+    -- a file ingestion has no record of counts as current; read by the two branches below,
+    -- and cheaper filtered twice than held in memory once (DuckDB keeps a CTE read twice)
     select line_segments.*
     from line_segments
     where line_segments.source_file not in (
@@ -88,29 +70,12 @@ current_line_segments as (
 
 ),
 
-redelivered_days as (
-
-    -- ingestion loads each file in a transaction of its own, so lines of two files differ in
-    -- their load time or their number; comparing numbers is far cheaper than comparing names
-    select
-        supply_point_id,
-        reading_date
-    from current_line_segments
-    group by supply_point_id, reading_date
-    having min(source_line) <> max(source_line) or min(loaded_at) <> max(loaded_at)
-
-),
-
 single_line_days as (
 
+    -- ingestion flags the lines of a day that another line delivers too (redelivered)
     select current_line_segments.*
     from current_line_segments
-    where not exists (
-        select 1
-        from redelivered_days
-        where redelivered_days.supply_point_id = current_line_segments.supply_point_id
-            and redelivered_days.reading_date = current_line_segments.reading_date
-    )
+    where not current_line_segments.redelivered
 
 ),
 
@@ -128,9 +93,7 @@ counted_lines_of_redelivered_days as (
                     current_line_segments.source_line desc
             ) as line_rank
         from current_line_segments
-        inner join redelivered_days
-            on current_line_segments.supply_point_id = redelivered_days.supply_point_id
-            and current_line_segments.reading_date = redelivered_days.reading_date
+        where current_line_segments.redelivered
     ) as ranked
     where line_rank = 1
 
