@@ -187,6 +187,8 @@ def test_roll_overs_count_past_the_meters_digits(synthetic_warehouse, con) -> No
 
 
 def test_interval_determinants_add_up_to_the_load_curve(con) -> None:
+    """A complete curve is billed as measured; a curve with gaps is billed as an estimate,
+    above what arrived by the quarter hours that did not."""
     by_point = defaultdict(Decimal)
     for point, kwh in con.execute(
         """
@@ -199,13 +201,18 @@ def test_interval_determinants_add_up_to_the_load_curve(con) -> None:
         """
     ).fetchall():
         by_point[point] = kwh
-    determinants = dict(
-        con.execute(
-            "select supply_point_id, sum(quantity) from reports.rpt_billing_determinants "
-            "where interval_count is not null group by 1"
-        ).fetchall()
-    )
-    assert determinants and determinants == {p: by_point.get(p, Decimal(0)) for p in determinants}
+    rows = con.execute(
+        "select supply_point_id, sum(quantity), bool_and(completeness = 1), "
+        "bool_and((completeness = 1) = (provenance = 'actual')) "
+        "from reports.rpt_billing_determinants where interval_count is not null group by 1"
+    ).fetchall()
+    assert rows
+    complete = {p: q for p, q, whole, _ in rows if whole}
+    estimated = {p: q for p, q, whole, _ in rows if not whole}
+    assert complete and estimated
+    assert complete == {p: by_point.get(p, Decimal(0)) for p in complete}
+    assert all(q > by_point.get(p, Decimal(0)) for p, q in estimated.items()), estimated
+    assert all(labelled for *_, labelled in rows)
     incomplete = con.execute(
         "select count(*) from reports.rpt_billing_determinants "
         "where completeness < 1 and interval_count > 0"

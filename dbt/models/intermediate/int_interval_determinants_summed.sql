@@ -17,7 +17,8 @@ supply_points as (
 
     select
         supply_point_id,
-        dso_code
+        dso_code,
+        annual_consumption
     from {{ ref('dim_supply_point') }}
     where commodity = 'ELE' and meter_type = 'interval'
 
@@ -40,6 +41,12 @@ delivered_lines as (
 calendar as (
 
     select * from {{ ref('dim_date') }}
+
+),
+
+forecasts as (
+
+    select * from {{ ref('stg_customer__consumption_forecasts') }}
 
 ),
 
@@ -118,26 +125,145 @@ measured as (
         and days.reading_date between interval_periods.period_start and interval_periods.period_end
     group by interval_periods.supply_point_id, interval_periods.period_start, days.band
 
+),
+
+month_quarter_hours as (
+
+    -- the quarter hours of each month, per band and in all
+    select
+        month,
+        sum(f1_quarter_hours) as f1,
+        sum(f2_quarter_hours) as f2,
+        sum(f3_quarter_hours) as f3
+    from calendar
+    group by month
+
+),
+
+forecast_rates as (
+
+    -- kWh per quarter hour the customer declared for the month: the band's own forecast, else
+    -- the month's forecast ('ALL') spread evenly over its quarter hours
+    select
+        expected.supply_point_id,
+        expected.period_start,
+        expected.band,
+        coalesce(
+            {{ divide_half_up(
+                'cast(band_forecast.quantity as decimal(38, 6))',
+                "case expected.band when 'F1' then month_quarter_hours.f1 "
+                ~ "when 'F2' then month_quarter_hours.f2 else month_quarter_hours.f3 end",
+                9
+            ) }},
+            {{ divide_half_up(
+                'cast(month_forecast.quantity as decimal(38, 6))',
+                'month_quarter_hours.f1 + month_quarter_hours.f2 + month_quarter_hours.f3',
+                9
+            ) }}
+        ) as rate
+    from expected
+    inner join month_quarter_hours
+        on expected.billing_month = month_quarter_hours.month
+    left join forecasts as band_forecast
+        on expected.supply_point_id = band_forecast.supply_point_id
+        and expected.billing_month = band_forecast.month
+        and expected.band = band_forecast.band
+    left join forecasts as month_forecast
+        on expected.supply_point_id = month_forecast.supply_point_id
+        and expected.billing_month = month_forecast.month
+        and month_forecast.band = 'ALL'
+
+),
+
+history_rates as (
+
+    -- kWh per quarter hour the point's curve gave in the band over the previous 12 months
+    select
+        expected.supply_point_id,
+        expected.period_start,
+        expected.band,
+        {{ divide_half_up('sum(earlier.kwh)', 'sum(earlier.interval_count)', 9) }} as rate
+    from expected
+    inner join measured as earlier
+        on expected.supply_point_id = earlier.supply_point_id
+        and expected.band = earlier.band
+        and earlier.period_start < expected.period_start
+        and earlier.period_start
+            >= cast({{ dbt.dateadd('month', -12, 'expected.billing_month') }} as date)
+    group by expected.supply_point_id, expected.period_start, expected.band
+
+),
+
+completed as (
+
+    -- quarter hours the curve lacks are estimated (DOMAIN.md §4): at the customer's forecast,
+    -- else the point's own history, else the period's quarter hours that did arrive, else the
+    -- registry's annual consumption spread evenly over the year's quarter hours (35,040)
+    select
+        expected.*,
+        coalesce(measured.kwh, 0) as measured_kwh,
+        coalesce(measured.interval_count, 0) as measured_interval_count,
+        measured.peak_kwh,
+        expected.expected_interval_count - coalesce(measured.interval_count, 0)
+            as missing_interval_count,
+        case
+            when expected.expected_interval_count <= coalesce(measured.interval_count, 0)
+                then null
+            when forecast_rates.rate is not null then 'forecast'
+            when history_rates.rate is not null then 'history'
+            when coalesce(measured.interval_count, 0) > 0 then 'period'
+            when supply_points.annual_consumption is not null then 'registry'
+            else 'none'
+        end as estimate_source,
+        coalesce(
+            forecast_rates.rate,
+            history_rates.rate,
+            {{ divide_half_up('measured.kwh', 'measured.interval_count', 9) }},
+            {{ divide_half_up(
+                'cast(supply_points.annual_consumption as decimal(38, 6))', 'cast(35040 as bigint)', 9
+            ) }}
+        ) as estimate_rate
+    from expected
+    inner join supply_points
+        on expected.supply_point_id = supply_points.supply_point_id
+    left join measured
+        on expected.supply_point_id = measured.supply_point_id
+        and expected.period_start = measured.period_start
+        and expected.band = measured.band
+    left join forecast_rates
+        on expected.supply_point_id = forecast_rates.supply_point_id
+        and expected.period_start = forecast_rates.period_start
+        and expected.band = forecast_rates.band
+    left join history_rates
+        on expected.supply_point_id = history_rates.supply_point_id
+        and expected.period_start = history_rates.period_start
+        and expected.band = history_rates.band
+
 )
 
 select
-    expected.supply_point_id,
-    expected.company_id,
-    expected.billing_account_id,
-    expected.billing_month,
-    expected.period_start,
-    expected.period_end,
-    expected.band,
-    cast(coalesce(measured.kwh, 0) as decimal(18, 6)) as quantity,
-    cast(round(measured.peak_kwh * 4, 3) as decimal(12, 3)) as peak_kw,
-    cast(coalesce(measured.interval_count, 0) as integer) as interval_count,
-    cast(expected.expected_interval_count as integer) as expected_interval_count,
+    supply_point_id,
+    company_id,
+    billing_account_id,
+    billing_month,
+    period_start,
+    period_end,
+    band,
     cast(
-        {{ divide_half_up('coalesce(measured.interval_count, 0)', 'expected.expected_interval_count', 4) }}
+        measured_kwh + case
+            when estimate_source is null or estimate_rate is null then 0
+            else round(missing_interval_count * estimate_rate, 6)
+        end
+        as decimal(18, 6)
+    ) as quantity,
+    cast(measured_kwh as decimal(18, 6)) as measured_quantity,
+    case when estimate_source is null then 'actual' else 'estimate' end as provenance,
+    estimate_source,
+    cast(round(peak_kwh * 4, 3) as decimal(12, 3)) as peak_kw,
+    cast(measured_interval_count as integer) as interval_count,
+    cast(expected_interval_count as integer) as expected_interval_count,
+    cast(
+        {{ divide_half_up('measured_interval_count', 'expected_interval_count', 4) }}
         as decimal(5, 4)
     ) as completeness
-from expected
-left join measured
-    on expected.supply_point_id = measured.supply_point_id
-    and expected.period_start = measured.period_start
-    and expected.band = measured.band
+from completed

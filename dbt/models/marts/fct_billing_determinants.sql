@@ -180,7 +180,8 @@ converted_register_determinants as (
         cast(null as decimal(12, 3)) as peak_kw,
         cast(null as integer) as interval_count,
         cast(null as integer) as expected_interval_count,
-        cast(null as decimal(5, 4)) as completeness
+        cast(null as decimal(5, 4)) as completeness,
+        cast(null as decimal(18, 6)) as measured_quantity
     from split_register_determinants
     left join coefficients
         on split_register_determinants.commodity = 'GAS'
@@ -206,12 +207,14 @@ unioned as (
         'kWh' as unit,
         cast(null as decimal(18, 6)) as quantity_m3,
         cast(null as decimal(12, 6)) as conversion_coefficient,
-        'actual' as provenance,
+        -- quarter hours the curve lacks are estimated (int_interval_determinants_summed)
+        provenance,
         false as is_true_up,
         peak_kw,
         interval_count,
         expected_interval_count,
-        completeness
+        completeness,
+        measured_quantity
     from interval_determinants
 
     union all
@@ -243,5 +246,6 @@ select
     cast(peak_kw as decimal(12, 3)) as peak_kw,
     cast(interval_count as integer) as interval_count,
     cast(expected_interval_count as integer) as expected_interval_count,
-    cast(completeness as decimal(5, 4)) as completeness
+    cast(completeness as decimal(5, 4)) as completeness,
+    cast(measured_quantity as decimal(18, 6)) as measured_quantity
 from unioned

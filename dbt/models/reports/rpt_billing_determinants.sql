@@ -26,5 +26,6 @@ select
     peak_kw,
     interval_count,
     expected_interval_count,
-    completeness
+    completeness,
+    measured_quantity
 from determinants
