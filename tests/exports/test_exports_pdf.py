@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from dataclasses import replace
 from datetime import date
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from exports_fixtures import normalised, pdf_text
+from pypdf import PdfReader
 
 from exports.documents import Instalment
 from exports.i18n import TEMPLATES_DIR, Labels, catalogue_path
@@ -113,10 +115,17 @@ def test_a_new_block_is_a_template_change_only(issued, tmp_path):
     templates = tmp_path / "templates"
     shutil.copytree(TEMPLATES_DIR, templates)
     template = templates / "invoice.typ"
+    # the new block goes inside the invoice's layout, before the notices
+    notices = "// ---------------------------------------------------------------- notices\n"
+    layout = template.read_text(encoding="utf-8")
+    assert layout.count(notices) == 1
     template.write_text(
-        template.read_text(encoding="utf-8")
-        + '\n#heading-bar(t("Your distributors"))\n'
-        + "#for p in data.supply_points [#p.id: #p.dso #linebreak()]\n",
+        layout.replace(
+            notices,
+            '#heading-bar(t("Your distributors"))\n'
+            + "#for p in data.supply_points [#p.id: #p.dso #linebreak()]\n"
+            + notices,
+        ),
         encoding="utf-8",
     )
     with catalogue_path("it", templates).open("a", encoding="utf-8") as po:
@@ -133,6 +142,32 @@ def test_template_errors_name_the_template(tmp_path):
     shutil.copytree(TEMPLATES_DIR / "locale", tmp_path / "locale")
     with pytest.raises(TemplateError, match=r"^invoice\.typ: "):
         InvoiceRenderer(tmp_path).render(sample_invoice(1))
+
+
+def test_a_run_is_cut_into_standalone_pdfs_of_their_own_pages(renderer):
+    """Invoices laid out together come out as one valid PDF each, holding only its own pages."""
+    docs = [sample_invoice(n, language="en" if n % 3 == 0 else "it") for n in range(7)]
+    docs[2] = replace(
+        docs[2],
+        instalments=(
+            Instalment(1, date(2025, 5, 10), Decimal("1.00")),
+            Instalment(2, date(2025, 6, 10), docs[2].total - Decimal("1.00")),
+        ),
+    )
+    pdfs = renderer.render_many(docs)
+    assert len(pdfs) == len(docs)
+    for doc, pdf in zip(docs, pdfs, strict=True):
+        reader = PdfReader(io.BytesIO(pdf), strict=True)
+        text = "\n".join(page.extract_text() for page in reader.pages)
+        assert doc.document_id in text
+        others = [d.document_id for d in docs if d is not doc]
+        assert not [number for number in others if number in text], doc.document_id
+        labels = Labels(doc.customer.language)
+        assert reader.metadata.title == f"{labels('Invoice')} {doc.document_id}"
+        assert reader.trailer["/Root"]["/Lang"] == doc.customer.language
+        # the same pages as the invoice laid out alone
+        alone = PdfReader(io.BytesIO(renderer.render(doc)))
+        assert [p.extract_text() for p in reader.pages] == [p.extract_text() for p in alone.pages]
 
 
 def test_template_data_is_plain_json_with_formatted_money():
