@@ -33,14 +33,16 @@ class CheckResult:
 
 
 # Each check returns (invoice_id, reason) for the invoices of $ids that fail it. `scope` is the
-# regular invoices (TD01) being checked, with their billing month.
+# billing documents being checked, with their billing month: the invoices (TD01), and the
+# true-ups that refund more than the month charges, which rating writes as credit notes (TD04).
 SCOPE = """
 WITH scope AS (
     SELECT invoice_id, billing_account_id, period_start, period_end, total,
         -- the billing month: a true-up's period starts earlier, it ends with the month
         CAST(date_trunc('month', period_end) AS DATE) AS month
     FROM billing.invoices
-    WHERE list_contains($ids::VARCHAR[], invoice_id) AND document_type = 'TD01'
+    WHERE list_contains($ids::VARCHAR[], invoice_id)
+        AND (document_type = 'TD01' OR kind = 'conguaglio')
 ),
 scope_points AS (
     SELECT DISTINCT scope.invoice_id, scope.month, line.supply_point_id
@@ -211,6 +213,8 @@ SELECT note.invoice_id,
 FROM billing.invoices AS note
 LEFT JOIN billing.invoices AS original ON original.invoice_id = note.related_invoice_id
 WHERE list_contains($ids::VARCHAR[], note.invoice_id) AND note.document_type = 'TD04'
+    -- a true-up credit cancels no invoice: it refunds estimates
+    AND note.kind IS DISTINCT FROM 'conguaglio'
     AND (original.invoice_id IS NULL OR original.status <> 'issued'
          OR note.taxable <> -original.taxable OR note.vat_total <> -original.vat_total
          OR note.total <> -original.total)

@@ -208,7 +208,8 @@ def _validate(
 
     for invoice in candidates:
         invoice_id = invoice["invoice_id"]
-        if invoice["document_type"] == CREDIT_NOTE_DOCUMENT:
+        # a true-up credit (TD04 of kind conguaglio) cancels nothing: it bills its month
+        if invoice["document_type"] == CREDIT_NOTE_DOCUMENT and invoice["kind"] != "conguaglio":
             related = invoice["related_invoice_id"]
             if related is None or related not in issued_documents:
                 held[invoice_id] = f"credit note for {related}, which is not an issued invoice"
@@ -264,7 +265,7 @@ def _coverage(
         FROM billing.invoice_lines AS line
         JOIN billing.invoices AS invoice USING (invoice_id)
         JOIN points USING (supply_point_id)
-        WHERE invoice.document_type = 'TD01'
+        WHERE (invoice.document_type = 'TD01' OR invoice.kind = 'conguaglio')
             AND NOT coalesce(line.is_true_up, false)
             AND (invoice.status = 'issued' OR list_contains($ids::VARCHAR[], invoice.invoice_id))
         ORDER BY ALL

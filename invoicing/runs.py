@@ -78,7 +78,7 @@ def bill_lot(
         WHERE billing_account_id IN (SELECT billing_account_id FROM {accounts})
             AND period_end >= $month AND period_end < $month + INTERVAL 1 MONTH
             AND status IN ('checked', 'on_hold')
-            AND document_type = 'TD01' AND list_contains($kinds::VARCHAR[], kind)
+            AND list_contains($kinds::VARCHAR[], kind)
         """,
         {"month": first_of_month(month), "kinds": list(RATED_KINDS)},
     ).fetchall()

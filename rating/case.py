@@ -16,6 +16,19 @@ case computes the index price by the engine's rule (rules.pun_index_price, psv_i
 
 An interval meter (`supply_point.meter: interval`) weights each band's hours by their kWh;
 a register meter takes the plain mean of the band's hours.
+
+A regulated price that changes within the period (an untiered component priced per day or
+per unit) gives its parts instead of `unit_price`; each part prices its days (per year: the
+part's year share; per unit: the quantity cut pro rata to its days, rules.Tariff):
+
+    - component: network_energy
+      basis: per_kwh
+      changes:
+        - {from: 2025-03-01, to: 2025-03-14, unit_price: 0.0106}
+        - {from: 2025-03-15, to: 2025-03-31, unit_price: 0.0121}
+
+A period may also be part of one month (a supply that starts or ends within it): the parts
+per year take its days, the parts per month its share of the month (rules.Period.month_share).
 """
 
 from __future__ import annotations
@@ -187,7 +200,7 @@ def parse_case(document: Any) -> Case:
     point = _supply_point(fields["supply_point"])
     consumption = _consumption(fields["consumption"], point.commodity)
     offer = _offer(fields["offer"], point, consumption)
-    tariffs = _tariffs(fields["tariffs"], point.commodity)
+    tariffs = _tariffs(fields["tariffs"], point.commodity, period)
     taxes = _taxes(fields["taxes"], point)
     return Case(period, point, offer, consumption, tariffs, taxes, name)
 
@@ -195,12 +208,14 @@ def parse_case(document: Any) -> Case:
 def _period(node: _Field) -> Period:
     fields = node.mapping(required=("from", "to"))
     start, end = fields["from"].date(), fields["to"].date()
-    if start.day != 1:
-        raise fields["from"].error(f"must be the first day of a month, got {start}")
-    if end.day != calendar.monthrange(end.year, end.month)[1]:
-        raise fields["to"].error(f"must be the last day of a month, got {end}")
     if end < start:
         raise fields["to"].error(f"must not be before period.from ({start})")
+    # a supply that starts or ends within a month is billed for its days of that one month
+    within_a_month = (start.year, start.month) == (end.year, end.month)
+    if start.day != 1 and not within_a_month:
+        raise fields["from"].error(f"must be the first day of a month, got {start}")
+    if end.day != calendar.monthrange(end.year, end.month)[1] and not within_a_month:
+        raise fields["to"].error(f"must be the last day of a month, got {end}")
     return Period(start, end)
 
 
@@ -314,12 +329,34 @@ def _band_prices(
     return {band: field.decimal(minimum=minimum) for band, field in fields.items()}
 
 
-def _tariffs(node: _Field, commodity: str) -> dict[str, Tariff]:
+def _changes(node: _Field, period: Period) -> tuple[tuple[Period, Decimal], ...]:
+    """A price that changes within the period: its parts, in date order, day after day from
+    the period's first day to its last."""
+    items = node.sequence()
+    if not items:
+        raise node.error("expected at least one part")
+    changes = []
+    expected = period.start
+    for item in items:
+        fields = item.mapping(required=("from", "to", "unit_price"))
+        start, end = fields["from"].date(), fields["to"].date()
+        if start != expected:
+            raise fields["from"].error(f"must be {expected} (parts cover the period day by day)")
+        if end < start or end > period.end:
+            raise fields["to"].error(f"must be from {start} to {period.end}, got {end}")
+        changes.append((Period(start, end), fields["unit_price"].decimal(minimum=None)))
+        expected = date.fromordinal(end.toordinal() + 1)
+    if changes[-1][0].end != period.end:
+        raise CaseError(items[-1].child("to"), f"the last part must end on {period.end}")
+    return tuple(changes)
+
+
+def _tariffs(node: _Field, commodity: str, period: Period) -> dict[str, Tariff]:
     basis_of = ELECTRICITY_TARIFFS if commodity == "ELE" else GAS_TARIFFS
     tariffs: dict[str, Tariff] = {}
     for item in node.sequence():
         component_field = item.mapping(
-            required=("component",), optional=("basis", "unit_price", "rate", "tiers")
+            required=("component",), optional=("basis", "unit_price", "rate", "tiers", "changes")
         )["component"]
         component = component_field.choice(tuple(basis_of))
         if component in tariffs:
@@ -329,6 +366,8 @@ def _tariffs(node: _Field, commodity: str) -> dict[str, Tariff]:
             value_key = "rate"
         elif commodity == "GAS" and component in GAS_TIERED_TARIFFS:
             value_key = "tiers"
+        elif isinstance(item.value, dict) and "changes" in item.value:
+            value_key = "changes"
         else:
             value_key = "unit_price"
         fields = item.mapping(required=("component", "basis", value_key))
@@ -340,6 +379,9 @@ def _tariffs(node: _Field, commodity: str) -> dict[str, Tariff]:
             tariffs[component] = Tariff(
                 component, basis, tiers=_tiers(fields["tiers"], "to_smc_year", "unit_price")
             )
+        elif value_key == "changes":
+            changes = _changes(fields["changes"], period)
+            tariffs[component] = Tariff(component, basis, changes=changes)
         elif value_key == "rate":
             rate = fields["rate"].decimal(below=Decimal(1))
             tariffs[component] = Tariff(component, basis, unit_price=rate)

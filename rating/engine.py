@@ -30,6 +30,9 @@ from rating.schema import create_billing_tables, create_hold_table
 # DECIMAL(38, 12) until an amount is rounded, once, by round_to_cent.
 
 RATED_KINDS = ("regular", "acconto", "conguaglio")
+# the FatturaPA document types rating writes: an invoice, or a credit note for a true-up that
+# refunds more than the month charges (a credit note of kind credit_note cancels an invoice)
+INVOICE_DOCUMENT, CREDIT_NOTE_DOCUMENT = "TD01", "TD04"
 
 # why a supply point is not rated, most decisive first; a quality hold reports its check name
 SKIP_REASONS = (
@@ -44,6 +47,7 @@ SKIP_REASONS = (
     "offer_kind_unknown",
     "offer_index_mismatch",
     "determinant_period_invalid",
+    "offer_not_valid_for_whole_period",
     "determinant_band_invalid",
     "determinant_quantity_negative",
     "offer_price_missing",
@@ -108,9 +112,13 @@ SELECT
     quantity,
     coalesce(list_position($provenances::VARCHAR[], provenance), 3) AS provenance_rank,
     coalesce(is_true_up, false) AS is_true_up,
-    -- a regular determinant is billed with its month; a true-up restates its own span
-    CASE WHEN coalesce(is_true_up, false) THEN period_start ELSE $month_start::DATE END
-        AS span_start,
+    -- a regular determinant is billed with its month, from the first day supplied in it (a
+    -- supply that starts mid-month pays its per-day and per-month parts pro rata); a true-up
+    -- restates its own span
+    CASE WHEN coalesce(is_true_up, false) THEN period_start
+        ELSE greatest($month_start::DATE, coalesce(min(CASE WHEN NOT coalesce(is_true_up, false)
+            THEN period_start END) OVER (PARTITION BY supply_point_id), $month_start::DATE))
+    END AS span_start,
     CASE WHEN coalesce(is_true_up, false) THEN period_end ELSE $month_end::DATE END AS span_end
 FROM reports.rpt_billing_determinants
 WHERE billing_month = $month_start::DATE AND {lot}
@@ -184,8 +192,7 @@ invoiced AS (
     -- notes and new invoices, made by invoicing/)
     SELECT DISTINCT billing_account_id
     FROM billing.invoices
-    WHERE document_type = 'TD01'
-        AND list_contains($rated_kinds::VARCHAR[], kind)
+    WHERE list_contains($rated_kinds::VARCHAR[], kind)
         AND status <> 'draft'
         AND period_end BETWEEN $month_start::DATE AND $month_end::DATE
 )
@@ -213,6 +220,8 @@ SELECT
     offer.index_name,
     offer.spread,
     offer.fee_month,
+    offer.valid_from AS offer_valid_from,
+    offer.valid_to AS offer_valid_to,
     holds.held_by,
     invoiced.billing_account_id IS NOT NULL AS already_invoiced
 FROM determinant_points AS point
@@ -242,17 +251,23 @@ FROM (
 """
 
 # The rows valid in the span whose use and voltage match ('*' = any), the most specific
-# winning per component; a tiered component has one row per tier, numbered from 1.
+# winning per component; a tiered component has one row per tier, numbered from 1. An untiered
+# component whose price changes within the span has one row per part of the span (rules.Tariff
+# changes), numbered from 1 in date order, with the days before and through the part.
 TARIFFS = """
 CREATE OR REPLACE TEMP TABLE rating_tariffs AS
 WITH candidates AS (
     SELECT
         profile.profile_id,
+        profile.span_start,
+        profile.span_end,
         tariff.component,
         tariff.basis,
         tariff.tier_from,
         tariff.tier_to,
         tariff.unit_price,
+        greatest(tariff.valid_from, profile.span_start) AS part_start,
+        least(coalesce(tariff.valid_to, profile.span_end), profile.span_end) AS part_end,
         tariff.valid_from <= profile.span_start
             AND coalesce(tariff.valid_to, profile.span_end) >= profile.span_end AS whole_span,
         CAST(tariff.use <> '*' AS INTEGER) + CAST(tariff.voltage <> '*' AS INTEGER)
@@ -277,20 +292,41 @@ WITH candidates AS (
 SELECT
     *,
     CASE WHEN tier_from IS NOT NULL THEN CAST(row_number() OVER (
-        PARTITION BY profile_id, component ORDER BY tier_from) AS INTEGER) END AS tier
+        PARTITION BY profile_id, component ORDER BY tier_from) AS INTEGER) END AS tier,
+    CAST(CASE WHEN tier_from IS NULL THEN row_number() OVER (
+        PARTITION BY profile_id, component ORDER BY part_start) ELSE 1 END AS INTEGER) AS part,
+    CASE WHEN tier_from IS NULL THEN count(*) OVER (PARTITION BY profile_id, component) ELSE 1
+        END AS parts,
+    -- each part starts the day after the one before ends (no gap, no overlap)
+    part_start = coalesce(lag(part_end) OVER (
+        PARTITION BY profile_id, component ORDER BY part_start) + 1, span_start) AS contiguous,
+    CAST(sum(part_end - part_start + 1) OVER (
+        PARTITION BY profile_id, component ORDER BY part_start
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS INTEGER) AS days_through,
+    CAST(part_end - part_start + 1 AS INTEGER) AS part_days
 FROM candidates
 """
 
+# A profile is priceable when each component is valid for the whole span: one row (per tier),
+# or, for an untiered component priced per day or per unit, parts that cover the span day by day
 TARIFF_PROFILES = """
 CREATE OR REPLACE TEMP TABLE rating_tariff_profiles AS
-SELECT
-    profile_id,
-    max(unit_price) FILTER (WHERE component = 'losses') AS losses_rate,
-    -- a tier (or an untiered component) met twice changes price within the span
-    bool_and(whole_span)
-        AND count(*) = count(DISTINCT component || ':' || coalesce(CAST(tier_from AS VARCHAR), ''))
-        AS whole_span
-FROM rating_tariffs
+WITH components AS (
+    SELECT
+        profile_id,
+        component,
+        max(unit_price) FILTER (WHERE component = 'losses') AS losses_rate,
+        CASE WHEN bool_or(tier_from IS NOT NULL) OR bool_or(basis = 'percent')
+            -- a tier met twice changes price within the span: not priced
+            THEN bool_and(whole_span)
+                AND count(*) = count(DISTINCT coalesce(CAST(tier_from AS VARCHAR), ''))
+            ELSE bool_and(contiguous) AND max(part_end) = any_value(span_end)
+        END AS whole_span
+    FROM rating_tariffs
+    GROUP BY profile_id, component
+)
+SELECT profile_id, max(losses_rate) AS losses_rate, bool_and(whole_span) AS whole_span
+FROM components
 GROUP BY profile_id
 """
 
@@ -536,6 +572,10 @@ SELECT
         WHEN point.offer_kind = 'indexed' AND point.index_name IS DISTINCT FROM
             CASE point.commodity WHEN 'ELE' THEN 'PUN' ELSE 'PSV' END THEN 'offer_index_mismatch'
         WHEN item.days IS NULL THEN 'determinant_period_invalid'
+        -- an offer signed later or expired earlier has no price for some days: an operator
+        -- decides (a renewal, the fallback offer), the engine never prices them silently
+        WHEN point.offer_valid_from > item.span_start OR point.offer_valid_to < item.span_end
+            THEN 'offer_not_valid_for_whole_period'
         WHEN CASE point.commodity WHEN 'ELE' THEN NOT item.electricity_bands
             ELSE NOT item.single_band END THEN 'determinant_band_invalid'
         WHEN item.has_negative_quantity THEN 'determinant_quantity_negative'
@@ -590,6 +630,7 @@ SELECT
     item.is_true_up,
     item.span_start,
     item.span_end,
+    item.days,
     item.months,
     item.year_share,
     item.total_quantity,
@@ -640,35 +681,54 @@ SELECT
         ELSE CAST(band.quantity AS DECIMAL(38, 12))
     END AS slice_end,
     CAST(band.unit_price AS DECIMAL(18, 6)) AS unit_price,
-    rated.commodity = 'GAS' AS per_smc
+    rated.commodity = 'GAS' AS per_smc,
+    1 AS part
 FROM rating_rated AS rated
 JOIN rating_band_prices AS band USING (item_id)
 UNION ALL
 SELECT item_id, 'marketing_fee', NULL, NULL, 0, CAST(months AS DECIMAL(38, 12)),
-    CAST(fee_month AS DECIMAL(18, 6)), false
+    CAST(fee_month AS DECIMAL(18, 6)), false, 1
 FROM rating_rated
 WHERE NOT is_true_up
 UNION ALL
+-- a price that changes within the span prices each part of it: a price per year on the part's
+-- year share, a price per unit on the quantity cut pro rata to the days (rules.Tariff)
 SELECT
     rated.item_id,
     tariff.component,
     NULL,
     tariff.tier,
-    coalesce(CAST(tariff.tier_from * rated.year_share AS DECIMAL(38, 12)), 0),
     CASE
-        WHEN tariff.basis = 'per_point_year' THEN CAST(rated.year_share AS DECIMAL(38, 12))
+        WHEN tariff.parts = 1 OR tariff.basis IN ('per_point_year', 'per_kw_year')
+            THEN coalesce(CAST(tariff.tier_from * rated.year_share AS DECIMAL(38, 12)), 0)
+        WHEN tariff.part = 1 THEN CAST(0 AS DECIMAL(38, 12))
+        ELSE CAST(rating_quotient(scale.whole * (tariff.days_through - tariff.part_days),
+            rated.days) AS DECIMAL(38, 12))
+    END,
+    CASE
+        WHEN tariff.basis = 'per_point_year' THEN CAST(scale.part_share AS DECIMAL(38, 12))
         WHEN tariff.basis = 'per_kw_year'
-            THEN CAST(rated.power_kw * rated.year_share AS DECIMAL(38, 12))
-        WHEN tariff.component = 'dispatching'
-            THEN CAST(rated.total_quantity * (1 + rated.losses_rate) AS DECIMAL(38, 12))
-        WHEN tariff.tier_to IS NULL THEN CAST(rated.total_quantity AS DECIMAL(38, 12))
-        ELSE least(CAST(rated.total_quantity AS DECIMAL(38, 12)),
-            CAST(tariff.tier_to * rated.year_share AS DECIMAL(38, 12)))
+            THEN CAST(rated.power_kw * scale.part_share AS DECIMAL(38, 12))
+        WHEN tariff.parts > 1 AND tariff.part < tariff.parts
+            THEN CAST(rating_quotient(scale.whole * tariff.days_through, rated.days)
+                AS DECIMAL(38, 12))
+        WHEN tariff.tier_to IS NULL THEN scale.whole
+        ELSE least(scale.whole, CAST(tariff.tier_to * rated.year_share AS DECIMAL(38, 12)))
     END,
     CAST(tariff.unit_price AS DECIMAL(18, 6)),
-    tariff.basis = 'per_smc'
+    tariff.basis = 'per_smc',
+    tariff.part
 FROM rating_rated AS rated
 JOIN rating_tariffs AS tariff USING (profile_id)
+CROSS JOIN LATERAL (
+    SELECT
+        CASE WHEN tariff.parts = 1 THEN rated.year_share
+            ELSE rating_quotient(tariff.part_days, 365) END AS part_share,
+        CASE WHEN tariff.component = 'dispatching'
+            THEN CAST(rated.total_quantity * (1 + rated.losses_rate) AS DECIMAL(38, 12))
+            ELSE CAST(rated.total_quantity AS DECIMAL(38, 12))
+        END AS whole
+) AS scale
 WHERE tariff.basis <> 'percent'
     AND (tariff.tier IS NULL OR rated.total_quantity > tariff.tier_from * rated.year_share)
     AND (NOT rated.is_true_up OR list_contains($consumption_components::VARCHAR[],
@@ -683,7 +743,8 @@ SELECT
     CASE WHEN tax.tier_to IS NULL THEN scale.base
         ELSE least(scale.base, CAST(tax.tier_to * scale.factor AS DECIMAL(38, 12))) END,
     CAST(tax.rate AS DECIMAL(18, 6)),
-    rated.commodity = 'GAS'
+    rated.commodity = 'GAS',
+    1
 FROM rating_rated AS rated
 JOIN rating_taxes AS tax USING (profile_id)
 CROSS JOIN LATERAL (
@@ -717,6 +778,7 @@ WITH priced AS (
         charge.unit_price,
         charge.slice_start,
         charge.slice_end,
+        charge.part,
         CASE WHEN charge.per_smc THEN rated.reduced_bound ELSE 0 END AS vat_bound
     FROM rating_charges AS charge
     JOIN rating_rated AS rated USING (item_id)
@@ -749,6 +811,7 @@ SELECT
     is_true_up,
     span_start AS billed_from,
     span_end AS billed_to,
+    part,
     false AS is_reversal,
     CAST(NULL AS VARCHAR) AS reversed_invoice_id,
     CAST(NULL AS INTEGER) AS reversed_line_no
@@ -772,6 +835,7 @@ SELECT
     true,
     earlier.billed_from,
     earlier.billed_to,
+    1,
     true,
     earlier.invoice_id,
     earlier.line_no
@@ -784,6 +848,9 @@ JOIN billing.invoice_lines AS earlier
 JOIN billing.invoices AS document
     ON document.invoice_id = earlier.invoice_id
     AND document.period_end < $month_start::DATE
+    -- only what was issued was charged: a draft, checked or approved document can still be
+    -- replaced, and taking its lines back would refund what the customer never paid
+    AND document.status = 'issued'
 WHERE rated.is_true_up
 """
 
@@ -826,6 +893,10 @@ SELECT
         WHEN items.all_estimates THEN 'acconto'
         ELSE 'regular'
     END AS kind,
+    -- a true-up that gives back more than the month charges is a credit to the customer: a
+    -- credit note (FatturaPA TD04), never an invoice with a negative total
+    CASE WHEN items.has_true_up AND totals.taxable + totals.vat_total < 0
+        THEN $credit_note_document ELSE $invoice_document END AS document_type,
     CAST(totals.taxable AS DECIMAL(14, 2)) AS taxable,
     CAST(totals.vat_total AS DECIMAL(14, 2)) AS vat_total,
     CAST(totals.taxable + totals.vat_total AS DECIMAL(14, 2)) AS total
@@ -837,7 +908,6 @@ DRAFTS_IN_SCOPE = """
     SELECT invoice_id
     FROM billing.invoices
     WHERE status = 'draft'
-        AND document_type = 'TD01'
         AND list_contains($rated_kinds::VARCHAR[], kind)
         AND period_end BETWEEN $month_start::DATE AND $month_end::DATE
         AND {lot}
@@ -857,7 +927,7 @@ REPLACE_DRAFTS = (
             PARTITION BY line.invoice_id
             ORDER BY line.supply_point_id, line.is_true_up, line.is_reversal, line.billed_from,
                 component.position, list_position($bands::VARCHAR[], line.band) NULLS FIRST,
-                line.tier NULLS FIRST, line.vat_rate, line.reversed_invoice_id,
+                line.tier NULLS FIRST, line.vat_rate, line.part, line.reversed_invoice_id,
                 line.reversed_line_no
         ) AS INTEGER),
         line.supply_point_id,
@@ -889,7 +959,7 @@ REPLACE_DRAFTS = (
     INSERT INTO billing.invoices (invoice_id, company_id, billing_account_id, customer_id,
         document_type, kind, period_start, period_end, taxable, vat_total, total, status,
         created_at)
-    SELECT invoice_id, company_id, billing_account_id, customer_id, 'TD01', kind,
+    SELECT invoice_id, company_id, billing_account_id, customer_id, document_type, kind,
         $month_start::DATE, $month_end::DATE, taxable, vat_total, total, 'draft',
         current_timestamp
     FROM rating_invoices
@@ -987,6 +1057,8 @@ def rate_month(
         "gas_components": list(GAS_TARIFFS),
         "skip_reasons": list(SKIP_REASONS),
         "rated_kinds": list(RATED_KINDS),
+        "invoice_document": INVOICE_DOCUMENT,
+        "credit_note_document": CREDIT_NOTE_DOCUMENT,
         "bands": list(BAND_ORDER),
         "components": list(COMPONENT_GROUPS),
         "consumption_components": list(CONSUMPTION_COMPONENTS),
@@ -1084,7 +1156,8 @@ def _lot(accounts_table: str | None, company_column: str, account_column: str) -
 
 
 def _create_spans(connection: duckdb.DuckDBPyConnection) -> None:
-    """Days, months and year share of each distinct span, by rules.Period (one definition)."""
+    """Days, month share and year share of each distinct span, by rules.Period (one
+    definition)."""
     spans = connection.execute(
         "SELECT DISTINCT span_start, span_end FROM rating_item_bands"
     ).fetchall()
@@ -1093,10 +1166,11 @@ def _create_spans(connection: duckdb.DuckDBPyConnection) -> None:
         if start is None or end is None or end < start:
             continue
         period = Period(start, end)
-        rows.append((start, end, period.days, period.months, period.year_share))
+        rows.append((start, end, period.days, period.month_share, period.year_share))
+    # `months` is the share of months supplied: a month supplied in part counts its days
     connection.execute(
         "CREATE OR REPLACE TEMP TABLE rating_spans (span_start DATE, span_end DATE,"
-        " days INTEGER, months INTEGER, year_share DECIMAL(18, 6))"
+        " days INTEGER, months DECIMAL(18, 6), year_share DECIMAL(18, 6))"
     )
     if rows:
         connection.executemany("INSERT INTO rating_spans VALUES (?, ?, ?, ?, ?)", rows)

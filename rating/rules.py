@@ -6,7 +6,7 @@ import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -79,6 +79,7 @@ EXCISE_EXEMPTION_MAX_POWER_KW = Decimal(3)
 CENT = Decimal("0.01")
 YEAR_SHARE_QUANTUM = Decimal("0.000001")
 UNIT_PRICE_QUANTUM = Decimal("0.000001")  # unit prices carry 6 decimals (DOMAIN.md §6)
+QUANTITY_QUANTUM = Decimal("0.000001")  # where a price change cuts a quantity pro rata to days
 DAYS_PER_YEAR = 365
 KWH_PER_MWH = 1000
 
@@ -118,6 +119,21 @@ class Period:
     @property
     def months(self) -> int:
         return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
+    @property
+    def month_share(self) -> Decimal:
+        """The months supplied, for the per-month parts: each whole calendar month counts 1, a
+        month supplied in part its days over the month's days; 6 decimals half-up."""
+        share = Fraction(0)
+        month = self.start.replace(day=1)
+        while month <= self.end:
+            whole = Period.of_month(month)
+            first, last = max(self.start, whole.start), min(self.end, whole.end)
+            share += Fraction((last - first).days + 1, whole.days)
+            month = whole.end + timedelta(days=1)
+        return divide_half_up(
+            Decimal(share.numerator), Decimal(share.denominator), YEAR_SHARE_QUANTUM
+        )
 
     @property
     def year_share(self) -> Decimal:
@@ -216,12 +232,43 @@ class Tier:
 
 @dataclass(frozen=True)
 class Tariff:
-    """A regulated component; `unit_price` holds the rate for basis percent."""
+    """A regulated component; `unit_price` holds the rate for basis percent.
+
+    `changes` is for a price that changes within the billed period: each part of the period
+    (in date order, together covering it) with its unit price; `unit_price` is then unused.
+    Only an untiered component priced per day or per unit of consumption may change.
+    """
 
     component: str
     basis: str
     unit_price: Decimal | None = None
     tiers: tuple[Tier, ...] = ()
+    changes: tuple[tuple[Period, Decimal], ...] = ()
+
+    def parts(self, period: Period) -> tuple[tuple[Period, Decimal], ...]:
+        """Each part of `period` with its price: the changes, or the whole period."""
+        return self.changes or ((period, self.unit_price),)
+
+    def per_year(self, period: Period, scale: Decimal) -> list[tuple[Decimal, Decimal]]:
+        """(quantity, unit price) of a price per year: `scale` × each part's year share."""
+        return [(scale * part.year_share, price) for part, price in self.parts(period)]
+
+    def consumption_slices(
+        self, period: Period, whole: Decimal
+    ) -> list[tuple[Decimal, Decimal, Decimal]]:
+        """(start, end, unit price) of a price per unit: `whole` cut pro rata to each part's
+        days, the cuts rounded half-up to 6 decimals, so that the parts add up to `whole`."""
+        slices, start, days_through = [], Decimal(0), 0
+        parts = self.parts(period)
+        for number, (part, price) in enumerate(parts, start=1):
+            days_through += part.days
+            if number == len(parts):
+                end = whole
+            else:
+                end = divide_half_up(whole * days_through, Decimal(period.days), QUANTITY_QUANTUM)
+            slices.append((start, end, price))
+            start = end
+        return slices
 
 
 @dataclass(frozen=True)
@@ -350,38 +397,46 @@ def electricity_lines(case: Case) -> list[Line]:
     period, tariffs, vat_rate = case.period, case.tariffs, case.taxes.vat_rate
     gross_up = 1 + tariffs["losses"].unit_price
     total = sum(case.consumption.values(), Decimal(0))
-    power_share = case.supply_point.power_kw * period.year_share
-    quantity_of = {
+    per_year_scale = {
+        "network_fixed": Decimal(1),
+        "system_fixed": Decimal(1),
+        "network_power": case.supply_point.power_kw,
+        "system_power": case.supply_point.power_kw,
+    }
+    per_unit_whole = {
         "dispatching": total * gross_up,
-        "network_fixed": period.year_share,
-        "system_fixed": period.year_share,
-        "network_power": power_share,
-        "system_power": power_share,
         "network_energy": total,
         "system_energy": total,
     }
-    regulated = {
-        component: Line(component, quantity, tariffs[component].unit_price, vat_rate)
-        for component, quantity in quantity_of.items()
-        if component in tariffs
-    }
+    regulated: dict[str, list[Line]] = {}
+    for component in ("dispatching", *per_year_scale, "network_energy", "system_energy"):
+        if component not in tariffs:
+            continue
+        tariff = tariffs[component]
+        if component in per_year_scale:
+            parts = tariff.per_year(period, per_year_scale[component])
+        else:
+            slices = tariff.consumption_slices(period, per_unit_whole[component])
+            parts = [(end - start, price) for start, end, price in slices]
+        regulated[component] = [Line(component, q, price, vat_rate) for q, price in parts]
     energy = [
         Line("energy", quantity * gross_up, case.offer.energy_unit_price(band), vat_rate, band=band)
         for band, quantity in sorted(case.consumption.items())
     ]
-    marketing_fee = Line("marketing_fee", Decimal(period.months), case.offer.fee_month, vat_rate)
-    dispatching = [regulated.pop("dispatching")] if "dispatching" in regulated else []
+    marketing_fee = Line("marketing_fee", period.month_share, case.offer.fee_month, vat_rate)
+    dispatching = regulated.pop("dispatching", [])
     return [
         *energy,
         *dispatching,
         marketing_fee,
-        *regulated.values(),
+        *(line for lines in regulated.values() for line in lines),
         *electricity_excise(case, total),
     ]
 
 
 def electricity_excise(case: Case, total: Decimal) -> list[Line]:
-    point, excise, months = case.supply_point, case.taxes.excise, case.period.months
+    # monthly bounds pro rata to the days supplied, like the monthly fee
+    point, excise, months = case.supply_point, case.taxes.excise, case.period.month_share
     vat_rate = case.taxes.vat_rate
     if point.use == "non_domestic":
         return [
@@ -434,18 +489,19 @@ def gas_lines(case: Case) -> list[Line]:
             yield from per_smc(component, start, end, unit_price, tier=number)
 
     lines = list(per_smc("energy", Decimal(0), smc, case.offer.energy_unit_price(ALL_BANDS)))
-    months = Decimal(period.months)
-    lines.append(Line("marketing_fee", months, case.offer.fee_month, taxes.vat_rate))
+    lines.append(Line("marketing_fee", period.month_share, case.offer.fee_month, taxes.vat_rate))
     for component, basis in GAS_TARIFFS.items():
         if component not in tariffs:
             continue
         tariff = tariffs[component]
         if basis == "per_point_year":
-            lines.append(Line(component, year_share, tariff.unit_price, taxes.vat_rate))
+            for quantity, unit_price in tariff.per_year(period, Decimal(1)):
+                lines.append(Line(component, quantity, unit_price, taxes.vat_rate))
         elif component in GAS_TIERED_TARIFFS:
             lines.extend(tiered(component, tariff.tiers))
         else:
-            lines.extend(per_smc(component, Decimal(0), smc, tariff.unit_price))
+            for start, end, unit_price in tariff.consumption_slices(period, smc):
+                lines.extend(per_smc(component, start, end, unit_price))
     lines.extend(tiered("excise", taxes.excise.tiers))
     lines.extend(tiered("regional_surcharge", taxes.regional_surcharge))
     return lines

@@ -4,7 +4,7 @@ that put supply points and billing cases into the warehouse, and invoice compari
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -413,20 +413,35 @@ class ReferenceTables:
         return row["pcs_mwh_per_smc"]
 
     def _tariffs(self, point: PointSpec, period: Period) -> dict[str, Tariff]:
+        """A component valid for part of the period is priced in parts (rules.Tariff changes)."""
         attributes = {"use": point.use, "voltage": point.voltage or "*"}
-        rows = _most_specific(self.tariffs, point.commodity, attributes, period, "component")
+        rows = _most_specific(
+            self.tariffs, point.commodity, attributes, period, "component", _overlaps
+        )
         tariffs: dict[str, Tariff] = {}
         for component in {row["component"] for row in rows}:
             mine = sorted(
                 (row for row in rows if row["component"] == component),
-                key=lambda row: row["tier_from"] or 0,
+                key=lambda row: (row["tier_from"] or 0, row["valid_from"]),
             )
             if point.commodity == "GAS" and component in GAS_TIERED_TARIFFS:
                 tiers = tuple(Tier(row["tier_to"], row["unit_price"]) for row in mine)
                 tariffs[component] = Tariff(component, mine[0]["basis"], tiers=tiers)
-            else:
+            elif len(mine) == 1 and _covers(mine[0], period):
                 (row,) = mine
                 tariffs[component] = Tariff(component, row["basis"], row["unit_price"])
+            else:
+                changes = tuple(
+                    (
+                        Period(
+                            max(row["valid_from"], period.start),
+                            min(row["valid_to"] or period.end, period.end),
+                        ),
+                        row["unit_price"],
+                    )
+                    for row in mine
+                )
+                tariffs[component] = Tariff(component, mine[0]["basis"], changes=changes)
         return tariffs
 
     def _taxes(self, point: PointSpec, period: Period) -> Taxes:
@@ -470,27 +485,34 @@ def _covers(row: Mapping[str, Any], period: Period) -> bool:
     )
 
 
+def _overlaps(row: Mapping[str, Any], period: Period) -> bool:
+    return row["valid_from"] <= period.end and (
+        row["valid_to"] is None or row["valid_to"] >= period.start
+    )
+
+
 def _most_specific(
     rows: list[dict[str, Any]],
     commodity: str,
     attributes: dict[str, str],
     period: Period,
     group: str,
+    valid: Callable[[Mapping[str, Any], Period], bool] = _covers,
 ) -> list[dict[str, Any]]:
     def specificity(row: dict[str, Any]) -> int:
         return sum(row[key] != "*" for key in attributes)
 
-    valid = [
+    valid_rows = [
         row
         for row in rows
         if row["commodity"] == commodity
-        and _covers(row, period)
+        and valid(row, period)
         and all(row[key] in (value, "*") for key, value in attributes.items())
     ]
     best: dict[str, int] = {}
-    for row in valid:
+    for row in valid_rows:
         best[row[group]] = max(best.get(row[group], 0), specificity(row))
-    return [row for row in valid if specificity(row) == best[row[group]]]
+    return [row for row in valid_rows if specificity(row) == best[row[group]]]
 
 
 def reference_case(
@@ -565,9 +587,21 @@ def case_reference_rows(case: Case) -> dict[str, list[list[Any]]]:
                     ]
                 )
         else:
-            tariff_rows.append(
-                [*common, voltage, tariff.component, tariff.basis, None, None, tariff.unit_price]
-            )
+            # a price that changes within the period: a row per part, valid for its days
+            for part, unit_price in tariff.parts(period):
+                tariff_rows.append(
+                    [
+                        part.start,
+                        part.end,
+                        *common[2:],
+                        voltage,
+                        tariff.component,
+                        tariff.basis,
+                        None,
+                        None,
+                        unit_price,
+                    ]
+                )
     taxes = case.taxes
     unit = "kwh_month" if point.commodity == "ELE" else "smc_year"
     tax_rows = [[*common, "vat", None, None, None, None, None, taxes.vat_rate]]
@@ -788,13 +822,15 @@ def line_key(line: Mapping[str, Any]) -> tuple:
         line["band"],
         None if tier is None else int(tier),
         Decimal(str(line["vat_rate"])),
+        # a price that changes within the period bills a line per price
+        Decimal(str(line["unit_price"])),
     )
 
 
 def assert_same_invoice(got: Mapping[str, Any], expected: Mapping[str, Any]) -> None:
-    """Invoices in CASES.md's JSON shape agree: the same lines (keyed on component, band, tier
-    and VAT rate; CASES.md lets a zero-amount line be left out), decimals compared as numbers,
-    the same VAT summary when both sides have one, and the same totals."""
+    """Invoices in CASES.md's JSON shape agree: the same lines (keyed on component, band, tier,
+    VAT rate and unit price; CASES.md lets a zero-amount line be left out), decimals compared
+    as numbers, the same VAT summary when both sides have one, and the same totals."""
     got_lines = {line_key(line): line for line in got["lines"]}
     expected_lines = {line_key(line): line for line in expected["lines"]}
     assert len(got_lines) == len(got["lines"]), "two lines share a key"

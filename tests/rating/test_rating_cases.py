@@ -72,13 +72,23 @@ MALFORMED = {
         "offer.discount: unknown field",
     ),
     "negative consumption": (ELE_EXAMPLE, "F2: 80.250", "F2: -80.250", "consumption.F2:"),
+    # a period within one month is a supply that starts or ends in it; across months, a
+    # period is whole months
     "period not starting a month": (
         ELE_EXAMPLE,
         "from: 2025-03-01",
-        "from: 2025-03-02",
+        "from: 2025-02-02",
         "period.from:",
     ),
-    "period not ending a month": (ELE_EXAMPLE, "to: 2025-03-31", "to: 2025-03-30", "period.to:"),
+    "period not ending a month": (ELE_EXAMPLE, "to: 2025-03-31", "to: 2025-04-29", "period.to:"),
+    "price change leaving a gap": (
+        ELE_EXAMPLE,
+        "{component: network_energy, basis: per_kwh, unit_price: 0.010270}",
+        "{component: network_energy, basis: per_kwh, changes: ["
+        "{from: 2025-03-01, to: 2025-03-10, unit_price: 0.01},"
+        " {from: 2025-03-12, to: 2025-03-31, unit_price: 0.02}]}",
+        "tariffs[4].changes[1].from:",
+    ),
     "period backwards": (ELE_EXAMPLE, "from: 2025-03-01", "from: 2025-04-01", "period.to:"),
     "not a date": (ELE_EXAMPLE, "from: 2025-03-01", "from: March", "period.from:"),
     "VAT as a percentage": (ELE_EXAMPLE, "vat_rate: 0.10", "vat_rate: 10", "taxes.vat_rate:"),

@@ -563,3 +563,130 @@ def test_billing_tables_of_an_earlier_release_are_brought_up_to_the_contract(
     assert columns["quantity"] == "DECIMAL(24,12)"
     assert {"group", "provenance", "is_true_up", "billed_from"} <= set(columns)
     assert scalar(warehouse, "SELECT quantity FROM billing.invoice_lines") == D("1.5")
+
+
+def test_a_supply_starting_mid_month_pays_its_fixed_parts_pro_rata(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """Supplied from 11 March: 21 of 31 days. The per-year parts are priced on 21/365 of a
+    year, the marketing fee on 21/31 of a month, the consumption as read."""
+    point = electricity(1, "BA01")
+    insert_points(warehouse, [point])
+    start = date(2025, 3, 11)
+    insert_determinants(
+        warehouse,
+        point,
+        [Determinant(MARCH, band, q, "actual", False, start) for band, q in CONSUMPTION.items()],
+    )
+
+    assert rate_month(warehouse, MARCH).skipped == {}
+
+    quantities = dict(
+        warehouse.execute(
+            "SELECT component, quantity FROM billing.invoice_lines"
+            " WHERE component IN ('marketing_fee', 'network_fixed', 'network_power')"
+        ).fetchall()
+    )
+    assert quantities == {
+        "marketing_fee": D("0.677419"),  # 21 / 31
+        "network_fixed": D("0.057534"),  # 21 / 365
+        "network_power": D(3) * D("0.057534"),
+    }
+    assert Period(start, date(2025, 3, 31)).month_share == D("0.677419")
+
+
+def test_an_offer_not_valid_for_the_whole_month_is_not_priced(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """An offer that expires on 20 March prices no day of March: the point is left out with
+    the reason, for the consistency checks to hold its account's invoice."""
+    expiring, valid = electricity(1, "BA01"), electricity(2, "BA01")
+    insert_points(warehouse, [expiring, valid])
+    warehouse.execute(
+        "UPDATE reports.rpt_offers SET valid_to = DATE '2025-03-20' WHERE offer_id = ?",
+        [expiring.offer_id],
+    )
+    bill(warehouse, expiring, MARCH, CONSUMPTION)
+    bill(warehouse, valid, MARCH, CONSUMPTION)
+
+    summary = rate_month(warehouse, MARCH)
+
+    assert summary.skipped == {"offer_not_valid_for_whole_period": 1}
+    assert warehouse.execute(
+        "SELECT supply_point_id, reason FROM billing.skipped_supply_points"
+    ).fetchall() == [(expiring.supply_point_id, "offer_not_valid_for_whole_period")]
+    assert (
+        scalar(warehouse, "SELECT count(DISTINCT supply_point_id) FROM billing.invoice_lines") == 1
+    )
+
+
+def _estimated_then_true_up(
+    connection: duckdb.DuckDBPyConnection, estimate: Decimal, actual: Decimal
+) -> PointSpec:
+    """January billed on an estimate of `estimate` kWh a band; March restates January with
+    `actual` kWh a band and reads nothing for March itself."""
+    point = electricity(1, "BA01")
+    insert_points(connection, [point])
+    january = date(2025, 1, 1)
+    bill(connection, point, january, {band: estimate for band in BAND_PRICES}, "estimate")
+    assert rate_month(connection, january).kinds == {"acconto": 1}
+    insert_determinants(
+        connection,
+        point,
+        [
+            Determinant(MARCH, band, actual, "actual", True, january, date(2025, 1, 31))
+            for band in BAND_PRICES
+        ],
+    )
+    return point
+
+
+def test_a_true_up_takes_back_only_issued_invoices(warehouse: duckdb.DuckDBPyConnection) -> None:
+    """January's acconto is still a draft (it can be replaced): the March true-up does not
+    take its lines back; once it is issued, it does."""
+    _estimated_then_true_up(warehouse, D(100), D(120))
+
+    rate_month(warehouse, MARCH)
+    assert (
+        scalar(
+            warehouse,
+            "SELECT count(*) FROM billing.invoice_lines WHERE invoice_id = 'BA01-202503'"
+            " AND quantity < 0",
+        )
+        == 0
+    )
+
+    warehouse.execute(
+        "UPDATE billing.invoices SET status = 'issued' WHERE invoice_id = ?", ["BA01-202501"]
+    )
+    rate_month(warehouse, MARCH)
+    taken_back = warehouse.execute(
+        "SELECT sum(-amount) FROM billing.invoice_lines WHERE invoice_id = 'BA01-202503'"
+        " AND quantity < 0"
+    ).fetchone()[0]
+    january_consumption = warehouse.execute(
+        "SELECT sum(amount) FROM billing.invoice_lines WHERE invoice_id = 'BA01-202501'"
+        " AND list_contains(?, component)",
+        [list(CONSUMPTION_COMPONENTS)],
+    ).fetchone()[0]
+    assert taken_back == january_consumption > 0
+
+
+def test_a_true_up_refunding_more_than_it_charges_is_a_credit_note(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """January was estimated at 300 kWh a band and used 10: the March true-up refunds the
+    difference, a credit note (TD04) of kind conguaglio, never a TD01 with a negative total."""
+    _estimated_then_true_up(warehouse, D(300), D(10))
+    warehouse.execute("UPDATE billing.invoices SET status = 'issued'")
+
+    assert rate_month(warehouse, MARCH).kinds == {"conguaglio": 1}
+
+    document_type, kind, total = warehouse.execute(
+        "SELECT document_type, kind, total FROM billing.invoices WHERE invoice_id = 'BA01-202503'"
+    ).fetchone()
+    assert (document_type, kind) == ("TD04", "conguaglio")
+    assert total < 0
+    # a re-run replaces the credit draft like any draft
+    rate_month(warehouse, MARCH)
+    assert scalar(warehouse, "SELECT count(*) FROM billing.invoices") == 2

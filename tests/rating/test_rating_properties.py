@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -101,6 +102,7 @@ class RandomPoint:
     split: bool  # the month's quantity arrives as two determinants per band
     hourly_seed: int | None  # indexed interval meters: their hourly kWh
     silent_band: str | None  # a band with no hourly consumption (index falls back to the mean)
+    first_day: int = 1  # the first day supplied: a supply that starts mid-month
 
 
 def random_point(choices: Choices, month: date, number: int, account: str) -> RandomPoint:
@@ -156,28 +158,56 @@ def random_point(choices: Choices, month: date, number: int, account: str) -> Ra
         split=choices.pick((True, False)),
         hourly_seed=choices.integer(0, 2**32) if weighted else None,
         silent_band=choices.pick((None, None, *ELECTRICITY_BANDS)) if weighted else None,
+        first_day=choices.pick((1, 1, 1, choices.integer(2, 28))),
     )
 
 
-def random_batch(choices: Choices, count: int) -> tuple[date, int, list[RandomPoint]]:
-    """A month, a market seed and `count` points over about two thirds as many accounts."""
+def supplied(point: RandomPoint, month: date) -> Period:
+    """The days of the month the point is supplied: from its first day to the month's end."""
+    return Period(month.replace(day=point.first_day), Period.of_month(month).end)
+
+
+@dataclass(frozen=True)
+class PriceChange:
+    """A regulated price that changes on `day` of the month: the `row`-th seed row that covers
+    the month (untiered, not a percentage) is cut there, its second part at `unit_price`."""
+
+    row: int
+    day: int
+    unit_price: Decimal
+
+
+Batch = tuple[date, int, list[RandomPoint], tuple[PriceChange, ...]]
+
+
+def random_batch(choices: Choices, count: int) -> Batch:
+    """A month, a market seed, `count` points over about two thirds as many accounts, and
+    regulated prices changing within the month."""
     month = choices.pick(MONTHS)
     accounts = max(1, count * 2 // 3)
     points = [
         random_point(choices, month, number, f"BA{choices.integer(0, accounts - 1):05d}")
         for number in range(count)
     ]
-    return month, choices.integer(0, 2**32), points
+    changes = tuple(
+        PriceChange(
+            choices.integer(0, 10_000),
+            choices.integer(2, 28),
+            choices.micros(-50_000, 100_000_000),
+        )
+        for _ in range(choices.pick((0, 1, 3, 8)))
+    )
+    return month, choices.integer(0, 2**32), points, changes
 
 
 @st.composite
-def drawn_batches(draw: st.DrawFn, max_points: int) -> tuple[date, int, list[RandomPoint]]:
+def drawn_batches(draw: st.DrawFn, max_points: int) -> Batch:
     choices = Choices(draw=draw)
     return random_batch(choices, choices.integer(1, max_points))
 
 
 @st.composite
-def seeded_batches(draw: st.DrawFn, points: int) -> tuple[date, int, list[RandomPoint]]:
+def seeded_batches(draw: st.DrawFn, points: int) -> Batch:
     # one drawn seed: Hypothesis's own choices would overflow its buffer at this size
     return random_batch(Choices(rng=random.Random(draw(st.integers(0, 2**64)))), points)
 
@@ -203,13 +233,16 @@ def load_batch(
     weights, determinants, hourly = {}, [], []
     for point in points:
         rows = []
+        first = supplied(point, month).start
         for band, quantity in point.consumption.items():
             if point.split:
                 part = (quantity / 3).quantize(D("0.000001"))
-                rows.append(Determinant(month, band, part, "actual"))
-                rows.append(Determinant(month, band, quantity - part, point.provenance))
+                rows.append(Determinant(month, band, part, "actual", False, first))
+                rows.append(
+                    Determinant(month, band, quantity - part, point.provenance, False, first)
+                )
             else:
-                rows.append(Determinant(month, band, quantity, point.provenance))
+                rows.append(Determinant(month, band, quantity, point.provenance, False, first))
         determinants.extend(determinant_rows(point.spec, rows))
         if point.hourly_seed is not None:
             kwh = hourly_kwh(point, market, period)
@@ -230,14 +263,69 @@ def warehouse() -> Iterator[tuple[duckdb.DuckDBPyConnection, ReferenceTables]]:
     connection.close()
 
 
-def check_batch(
-    warehouse: tuple[duckdb.DuckDBPyConnection, ReferenceTables],
-    batch: tuple[date, int, list[RandomPoint]],
-) -> None:
-    connection, reference = warehouse
-    month, market_seed, points = batch
+CHANGEABLE_ROWS = """
+    SELECT rowid FROM reference.ref_regulated_tariffs
+    WHERE tier_from IS NULL AND basis <> 'percent'
+        AND valid_from <= $start AND coalesce(valid_to, $end) >= $end
+    ORDER BY rowid
+"""
+
+
+@contextmanager
+def price_changes(
+    connection: duckdb.DuckDBPyConnection, month: date, changes: Sequence[PriceChange]
+) -> Iterator[None]:
+    """Cut seed rows covering the month at the changes' days, then put the seeds back."""
     period = Period.of_month(month)
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE saved_tariffs AS"
+        " SELECT * FROM reference.ref_regulated_tariffs"
+    )
+    try:
+        cut: set[int] = set()
+        for change in changes:
+            rows = connection.execute(
+                CHANGEABLE_ROWS, {"start": period.start, "end": period.end}
+            ).fetchall()
+            rowid = rows[change.row % len(rows)][0]
+            if rowid in cut:
+                continue
+            cut.add(rowid)
+            day = month.replace(day=change.day)
+            connection.execute(
+                "INSERT INTO reference.ref_regulated_tariffs SELECT * REPLACE (? AS valid_from,"
+                " CAST(? AS DECIMAL(18, 6)) AS unit_price)"
+                " FROM reference.ref_regulated_tariffs WHERE rowid = ?",
+                [day, change.unit_price, rowid],
+            )
+            connection.execute(
+                "UPDATE reference.ref_regulated_tariffs SET valid_to = ? WHERE rowid = ?",
+                [day - timedelta(days=1), rowid],
+            )
+        yield
+    finally:
+        connection.execute("DELETE FROM reference.ref_regulated_tariffs")
+        connection.execute(
+            "INSERT INTO reference.ref_regulated_tariffs SELECT * FROM saved_tariffs"
+        )
+
+
+def check_batch(warehouse: tuple[duckdb.DuckDBPyConnection, ReferenceTables], batch: Batch) -> None:
+    connection, _ = warehouse
+    month, market_seed, points, changes = batch
     clear_warehouse(connection)
+    with price_changes(connection, month, changes):
+        check_rated_batch(connection, ReferenceTables(connection), month, market_seed, points)
+
+
+def check_rated_batch(
+    connection: duckdb.DuckDBPyConnection,
+    reference: ReferenceTables,
+    month: date,
+    market_seed: int,
+    points: list[RandomPoint],
+) -> None:
+    period = Period.of_month(month)
     market = random_market(period, market_seed)
     weights = load_batch(connection, month, market, points)
 
@@ -257,7 +345,7 @@ def check_batch(
         case = reference_case(
             reference,
             spec,
-            period,
+            supplied(point, month),
             point.consumption,
             market,
             weights.get(spec.supply_point_id),
@@ -340,6 +428,8 @@ def test_a_true_up_invoices_the_restated_span_less_what_was_billed(warehouse, sc
             [Determinant(month, band, q, "estimate") for band, q in point.consumption.items()],
         )
         assert rate_month(connection, month).kinds == {"acconto": 1}
+        # a true-up takes back what was issued: the customer was charged for it
+        connection.execute("UPDATE billing.invoices SET status = 'issued'")
         case = reference_case(
             reference, spec, Period.of_month(month), point.consumption, market, weights
         )
