@@ -39,7 +39,9 @@ periods as (
         versions.contract_version,
         versions.company_id,
         versions.billing_account_id,
-        versions.offer_id
+        versions.offer_id,
+        -- the supply's last day under the contract (inclusive), null while open-ended
+        versions.end_date as contract_end_date
     from versions
     inner join months
         on months.month_end >= versions.start_date

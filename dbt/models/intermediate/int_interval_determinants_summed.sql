@@ -248,6 +248,8 @@ select
     billing_month,
     period_start,
     period_end,
+    offer_id,
+    contract_end_date,
     band,
     cast(
         measured_kwh + case

@@ -52,6 +52,8 @@ pieces as (
         register_determinants.*,
         contract_versions.company_id,
         contract_versions.billing_account_id,
+        contract_versions.offer_id,
+        contract_versions.end_date as contract_end_date,
         case
             when contract_versions.start_date > register_determinants.period_start
                 then contract_versions.start_date
@@ -113,6 +115,8 @@ split_register_determinants as (
         billing_month,
         piece_start as period_start,
         piece_end as period_end,
+        offer_id,
+        contract_end_date,
         band,
         {{ apportion('quantity', 'weight_through', 'row_weight') }}
             - {{ apportion('quantity', 'weight_through - piece_weight', 'row_weight') }}
@@ -132,6 +136,8 @@ split_register_determinants as (
         register_determinants.billing_month,
         register_determinants.period_start,
         register_determinants.period_end,
+        cast(null as varchar) as offer_id,
+        cast(null as date) as contract_end_date,
         register_determinants.band,
         register_determinants.quantity,
         register_determinants.provenance,
@@ -161,6 +167,8 @@ converted_register_determinants as (
         split_register_determinants.billing_month,
         split_register_determinants.period_start,
         split_register_determinants.period_end,
+        split_register_determinants.offer_id,
+        split_register_determinants.contract_end_date,
         split_register_determinants.band,
         case
             when split_register_determinants.commodity = 'GAS'
@@ -202,6 +210,8 @@ unioned as (
         billing_month,
         period_start,
         period_end,
+        offer_id,
+        contract_end_date,
         band,
         quantity,
         'kWh' as unit,
@@ -236,6 +246,8 @@ select
     billing_month,
     period_start,
     period_end,
+    offer_id,
+    contract_end_date,
     band,
     cast(quantity as decimal(18, 6)) as quantity,
     unit,

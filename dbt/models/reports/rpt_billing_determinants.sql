@@ -16,6 +16,8 @@ select
     billing_month,
     period_start,
     period_end,
+    offer_id,
+    contract_end_date,
     band,
     quantity,
     unit,
