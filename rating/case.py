@@ -29,6 +29,9 @@ part's year share; per unit: the quantity cut pro rata to its days, rules.Tariff
 
 A period may also be part of one month (a supply that starts or ends within it): the parts
 per year take its days, the parts per month its share of the month (rules.Period.month_share).
+A month under two contract versions (an offer change on the 15th) is two such cases, one per
+offer, each with its own days and consumption; the month's bill is their lines together with
+VAT on the sum (rules.contract_versions_lines), as the engine prices it.
 """
 
 from __future__ import annotations

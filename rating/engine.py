@@ -25,7 +25,9 @@ from rating.schema import create_billing_tables, create_hold_table
 # The rules of rating.rules, stated over whole tables: every supply point of the month and lot
 # in one pass. A point's month is an "item" priced like a billing case: the billing month for
 # its regular determinants (whatever days their readings span, the month's bill charges the
-# month's days), and one item per restated span for its true-up determinants, of which only
+# month's days, from the supply's first to its last), one item per contract version's offer
+# where a contract change splits the month (rules.contract_versions_lines), and one item per
+# restated span for its true-up determinants, of which only
 # the consumption lines are billed (rules.true_up_lines). Quantities stay exact
 # DECIMAL(38, 12) until an amount is rounded, once, by round_to_cent.
 
@@ -103,25 +105,85 @@ MACROS = (
 
 DETERMINANTS = """
 CREATE OR REPLACE TEMP TABLE rating_determinants AS
+WITH month_rows AS (
+    SELECT
+        determinant.*,
+        coalesce(list_position($provenances::VARCHAR[], determinant.provenance), 3)
+            AS provenance_rank,
+        coalesce(determinant.is_true_up, false) AS true_up,
+        -- the offer of the contract version the row lies under; the point's current offer
+        -- only where the row names none
+        coalesce({offer_id}, registry.registry_offer_id) AS row_offer_id
+    FROM reports.rpt_billing_determinants AS determinant
+    LEFT JOIN (
+        SELECT supply_point_id, offer_id AS registry_offer_id FROM reports.rpt_supply_points
+    ) AS registry USING (supply_point_id)
+    WHERE determinant.billing_month = $month_start::DATE AND {lot}
+),
+-- a month under two contract versions is priced in two parts, one per offer: each part from
+-- the first day its rows cover (a supply that starts mid-month pays its per-day and per-month
+-- parts pro rata) to the day before the next part starts, the contract's last day or the
+-- month's end, whichever comes first. Parts follow the rows in date order: a part starts where
+-- the offer changes (an offer that comes back later in the month is a part of its own).
+starts AS (
+    SELECT
+        supply_point_id,
+        period_start,
+        row_offer_id,
+        min({contract_end_date}) AS contract_end_date,
+        lag(row_offer_id) OVER (PARTITION BY supply_point_id ORDER BY period_start, row_offer_id)
+            IS DISTINCT FROM row_offer_id AS starts_piece
+    FROM month_rows
+    WHERE NOT true_up
+    GROUP BY supply_point_id, period_start, row_offer_id
+),
+numbered AS (
+    SELECT
+        *,
+        sum(CAST(starts_piece AS INTEGER)) OVER (
+            PARTITION BY supply_point_id ORDER BY period_start, row_offer_id
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS piece
+    FROM starts
+),
+pieces AS (
+    SELECT
+        supply_point_id,
+        piece,
+        greatest($month_start::DATE, min(period_start)) AS piece_start,
+        min(contract_end_date) AS contract_end_date
+    FROM numbered
+    GROUP BY supply_point_id, piece
+),
+spans AS (
+    SELECT
+        supply_point_id,
+        piece,
+        piece_start,
+        least($month_end::DATE, contract_end_date, lead(piece_start) OVER (
+            PARTITION BY supply_point_id ORDER BY piece) - 1) AS piece_end
+    FROM pieces
+)
 SELECT
-    supply_point_id,
-    company_id,
-    billing_account_id,
-    commodity,
-    band,
-    quantity,
-    coalesce(list_position($provenances::VARCHAR[], provenance), 3) AS provenance_rank,
-    coalesce(is_true_up, false) AS is_true_up,
-    -- a regular determinant is billed with its month, from the first day supplied in it (a
-    -- supply that starts mid-month pays its per-day and per-month parts pro rata); a true-up
-    -- restates its own span
-    CASE WHEN coalesce(is_true_up, false) THEN period_start
-        ELSE greatest($month_start::DATE, coalesce(min(CASE WHEN NOT coalesce(is_true_up, false)
-            THEN period_start END) OVER (PARTITION BY supply_point_id), $month_start::DATE))
-    END AS span_start,
-    CASE WHEN coalesce(is_true_up, false) THEN period_end ELSE $month_end::DATE END AS span_end
-FROM reports.rpt_billing_determinants
-WHERE billing_month = $month_start::DATE AND {lot}
+    month_rows.supply_point_id,
+    month_rows.company_id,
+    month_rows.billing_account_id,
+    month_rows.commodity,
+    month_rows.band,
+    month_rows.quantity,
+    month_rows.provenance_rank,
+    month_rows.true_up AS is_true_up,
+    month_rows.row_offer_id AS offer_id,
+    -- a true-up restates its own span
+    CASE WHEN month_rows.true_up THEN month_rows.period_start ELSE spans.piece_start END
+        AS span_start,
+    CASE WHEN month_rows.true_up THEN month_rows.period_end ELSE spans.piece_end END AS span_end
+FROM month_rows
+LEFT JOIN numbered
+    ON NOT month_rows.true_up
+    AND numbered.supply_point_id = month_rows.supply_point_id
+    AND numbered.period_start = month_rows.period_start
+    AND numbered.row_offer_id IS NOT DISTINCT FROM month_rows.row_offer_id
+LEFT JOIN spans ON spans.supply_point_id = numbered.supply_point_id AND spans.piece = numbered.piece
 """
 
 ITEM_BANDS = """
@@ -131,6 +193,7 @@ SELECT
     is_true_up,
     span_start,
     span_end,
+    offer_id,
     band,
     CAST(sum(quantity) AS DECIMAL(38, 6)) AS quantity,
     min(provenance_rank) AS best_provenance_rank,
@@ -147,6 +210,7 @@ WITH items AS (
         bands.is_true_up,
         bands.span_start,
         bands.span_end,
+        bands.offer_id,
         any_value(spans.days) AS days,
         any_value(spans.months) AS months,
         any_value(spans.year_share) AS year_share,
@@ -158,12 +222,28 @@ WITH items AS (
         bool_and(bands.band = 'ALL') AS single_band
     FROM rating_item_bands AS bands
     LEFT JOIN rating_spans AS spans USING (span_start, span_end)
-    GROUP BY bands.supply_point_id, bands.is_true_up, bands.span_start, bands.span_end
+    GROUP BY bands.supply_point_id, bands.is_true_up, bands.span_start, bands.span_end,
+        bands.offer_id
 )
+-- each item is priced with its own offer
 SELECT
-    row_number() OVER (ORDER BY supply_point_id, is_true_up, span_start, span_end) AS item_id,
-    *
+    row_number() OVER (ORDER BY items.supply_point_id, items.is_true_up, items.span_start,
+        items.span_end, items.offer_id) AS item_id,
+    items.*,
+    offer.offer_id IS NOT NULL AS has_offer,
+    offer.commodity AS offer_commodity,
+    offer.kind AS offer_kind,
+    offer.price_f1,
+    offer.price_f2,
+    offer.price_f3,
+    offer.price_single,
+    offer.index_name,
+    offer.spread,
+    offer.fee_month,
+    offer.valid_from AS offer_valid_from,
+    offer.valid_to AS offer_valid_to
 FROM items
+LEFT JOIN reports.rpt_offers AS offer ON offer.offer_id = items.offer_id
 """
 
 POINTS = """
@@ -210,23 +290,10 @@ SELECT
     registry.voltage,
     CAST(registry.power_kw AS DECIMAL(18, 6)) AS power_kw,
     registry.meter_type,
-    offer.offer_id IS NOT NULL AS has_offer,
-    offer.commodity AS offer_commodity,
-    offer.kind AS offer_kind,
-    offer.price_f1,
-    offer.price_f2,
-    offer.price_f3,
-    offer.price_single,
-    offer.index_name,
-    offer.spread,
-    offer.fee_month,
-    offer.valid_from AS offer_valid_from,
-    offer.valid_to AS offer_valid_to,
     holds.held_by,
     invoiced.billing_account_id IS NOT NULL AS already_invoiced
 FROM determinant_points AS point
 LEFT JOIN reports.rpt_supply_points AS registry USING (supply_point_id)
-LEFT JOIN reports.rpt_offers AS offer ON offer.offer_id = registry.offer_id
 LEFT JOIN holds USING (supply_point_id)
 LEFT JOIN invoiced ON invoiced.billing_account_id = point.billing_account_id
 """
@@ -388,7 +455,7 @@ SELECT item.item_id, item.supply_point_id, item.span_start, item.span_end, item.
     point.commodity, point.meter_type
 FROM rating_items AS item
 JOIN rating_points AS point USING (supply_point_id)
-WHERE point.offer_kind = 'indexed' AND item.days IS NOT NULL
+WHERE item.offer_kind = 'indexed' AND item.days IS NOT NULL
 """
 
 PSV = """
@@ -500,18 +567,18 @@ SELECT
     band.item_id,
     band.band,
     band.quantity,
-    point.offer_kind,
+    band.offer_kind,
     CASE
-        WHEN point.offer_kind = 'fixed' THEN CASE band.band
-            WHEN 'F1' THEN coalesce(point.price_f1, point.price_single)
-            WHEN 'F2' THEN coalesce(point.price_f2, point.price_single)
-            WHEN 'F3' THEN coalesce(point.price_f3, point.price_single)
-            WHEN 'ALL' THEN point.price_single
+        WHEN band.offer_kind = 'fixed' THEN CASE band.band
+            WHEN 'F1' THEN coalesce(band.price_f1, band.price_single)
+            WHEN 'F2' THEN coalesce(band.price_f2, band.price_single)
+            WHEN 'F3' THEN coalesce(band.price_f3, band.price_single)
+            WHEN 'ALL' THEN band.price_single
         END
-        WHEN point.commodity = 'GAS' THEN psv.index_price + point.spread
-        ELSE coalesce(weighted.weighted_price, mean.mean_price) + point.spread
+        WHEN point.commodity = 'GAS' THEN psv.index_price + band.spread
+        ELSE coalesce(weighted.weighted_price, mean.mean_price) + band.spread
     END AS unit_price,
-    point.offer_kind = 'indexed' AND (
+    band.offer_kind = 'indexed' AND (
         CASE WHEN point.commodity = 'GAS' THEN psv.index_price IS NULL OR NOT psv.market_complete
         ELSE mean.mean_price IS NULL OR NOT all_hours.span_priced
             OR coalesce(weighted.unpriced_hours, 0) > 0
@@ -519,9 +586,11 @@ SELECT
     ) AS market_missing
 FROM (
     SELECT item.item_id, item.supply_point_id, item.span_start, item.span_end, bands.band,
-        bands.quantity
+        bands.quantity, item.offer_kind, item.price_f1, item.price_f2, item.price_f3,
+        item.price_single, item.spread
     FROM rating_items AS item
-    JOIN rating_item_bands AS bands USING (supply_point_id, is_true_up, span_start, span_end)
+    JOIN rating_item_bands AS bands
+        USING (supply_point_id, is_true_up, span_start, span_end, offer_id)
 ) AS band
 JOIN rating_points AS point USING (supply_point_id)
 LEFT JOIN rating_psv AS psv
@@ -561,26 +630,26 @@ SELECT
             THEN 'commodity_mismatch'
         WHEN point.use IS NULL
             OR point.commodity = 'ELE' AND (point.voltage IS NULL OR point.power_kw IS NULL)
-            OR point.commodity = 'ELE' AND point.offer_kind = 'indexed'
+            OR point.commodity = 'ELE' AND item.offer_kind = 'indexed'
                 AND point.meter_type IS DISTINCT FROM 'interval'
                 AND point.meter_type IS DISTINCT FROM 'register'
             THEN 'supply_point_data_missing'
-        WHEN NOT point.has_offer THEN 'offer_missing'
-        WHEN point.offer_commodity IS DISTINCT FROM point.commodity THEN 'offer_commodity_mismatch'
-        WHEN point.offer_kind IS NULL OR point.offer_kind NOT IN ('fixed', 'indexed')
+        WHEN NOT item.has_offer THEN 'offer_missing'
+        WHEN item.offer_commodity IS DISTINCT FROM point.commodity THEN 'offer_commodity_mismatch'
+        WHEN item.offer_kind IS NULL OR item.offer_kind NOT IN ('fixed', 'indexed')
             THEN 'offer_kind_unknown'
-        WHEN point.offer_kind = 'indexed' AND point.index_name IS DISTINCT FROM
+        WHEN item.offer_kind = 'indexed' AND item.index_name IS DISTINCT FROM
             CASE point.commodity WHEN 'ELE' THEN 'PUN' ELSE 'PSV' END THEN 'offer_index_mismatch'
         WHEN item.days IS NULL THEN 'determinant_period_invalid'
         -- an offer signed later or expired earlier has no price for some days: an operator
         -- decides (a renewal, the fallback offer), the engine never prices them silently
-        WHEN point.offer_valid_from > item.span_start OR point.offer_valid_to < item.span_end
+        WHEN item.offer_valid_from > item.span_start OR item.offer_valid_to < item.span_end
             THEN 'offer_not_valid_for_whole_period'
         WHEN CASE point.commodity WHEN 'ELE' THEN NOT item.electricity_bands
             ELSE NOT item.single_band END THEN 'determinant_band_invalid'
         WHEN item.has_negative_quantity THEN 'determinant_quantity_negative'
-        WHEN point.fee_month IS NULL OR band_checks.fixed_price_missing
-            OR point.offer_kind = 'indexed' AND point.spread IS NULL THEN 'offer_price_missing'
+        WHEN item.fee_month IS NULL OR band_checks.fixed_price_missing
+            OR item.offer_kind = 'indexed' AND item.spread IS NULL THEN 'offer_price_missing'
         WHEN tariff.profile_id IS NULL THEN 'tariff_missing'
         WHEN point.commodity = 'ELE' AND tariff.losses_rate IS NULL THEN 'losses_tariff_missing'
         WHEN NOT tariff.whole_span THEN 'tariff_not_valid_for_whole_period'
@@ -590,7 +659,7 @@ SELECT
             OR point.commodity = 'GAS' AND point.use <> 'non_domestic'
                 AND tax.vat_reduced_rows <> 1 THEN 'vat_rate_missing'
         WHEN tax.excise_rows = 0 THEN 'excise_missing'
-        WHEN point.offer_kind = 'indexed' AND point.commodity = 'GAS'
+        WHEN item.offer_kind = 'indexed' AND point.commodity = 'GAS'
             AND NOT coalesce(psv.pcs_valid, false) THEN 'pcs_missing'
         WHEN band_checks.market_missing THEN 'market_price_missing'
     END AS skip_reason
@@ -643,7 +712,7 @@ SELECT
     point.customer_id,
     point.commodity,
     point.power_kw,
-    point.fee_month,
+    item.fee_month,
     tariff.losses_rate,
     tax.vat_rate,
     tax.vat_reduced_rate,
@@ -1069,7 +1138,11 @@ def rate_month(
     install_macros(connection)
     lot = _lot(accounts_table, "company_id", "billing_account_id")
     try:
-        _execute(connection, DETERMINANTS.format(lot=lot), parameters)
+        _execute(
+            connection,
+            DETERMINANTS.format(lot=lot, **_contract_columns(connection)),
+            parameters,
+        )
         _execute(connection, ITEM_BANDS, parameters)
         _create_spans(connection)
         for statement in (
@@ -1153,6 +1226,25 @@ def _lot(accounts_table: str | None, company_column: str, account_column: str) -
     if accounts_table is not None:
         condition += f" AND {account_column} IN (SELECT billing_account_id FROM {accounts_table})"
     return condition
+
+
+def _contract_columns(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The determinants' contract columns, or NULL where a warehouse built before them lacks
+    one (every row then takes the point's current offer and an open-ended contract)."""
+    present = {
+        name
+        for (name,) in connection.execute(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_catalog = current_database() AND table_schema = 'reports'"
+            " AND table_name = 'rpt_billing_determinants'"
+        ).fetchall()
+    }
+    return {
+        "offer_id": "determinant.offer_id" if "offer_id" in present else "CAST(NULL AS VARCHAR)",
+        "contract_end_date": (
+            "contract_end_date" if "contract_end_date" in present else "CAST(NULL AS DATE)"
+        ),
+    }
 
 
 def _create_spans(connection: duckdb.DuckDBPyConnection) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from itertools import pairwise
 
 COMMODITIES = ("ELE", "GAS")
 USES = ("domestic_resident", "domestic_nonresident", "non_domestic")
@@ -367,6 +368,19 @@ def case_lines(case: Case) -> list[Line]:
     electricity = case.supply_point.commodity == "ELE"
     lines = electricity_lines(case) if electricity else gas_lines(case)
     return sorted((line for line in lines if line.quantity != 0), key=line_order)
+
+
+def contract_versions_lines(cases: Sequence[Case]) -> list[Line]:
+    """A month under several contract versions (an offer change, DOMAIN.md §8): each version's
+    part of the month is a case of its own, with its offer, its days (the fixed parts pro rata)
+    and its consumption; the bill carries their lines one part after the other, and VAT is
+    computed on them together (invoice). The parts must follow each other day by day."""
+    for earlier, later in pairwise(cases):
+        if later.period.start != earlier.period.end + timedelta(days=1):
+            raise ValueError(
+                f"contract versions: {later.period.start} does not follow {earlier.period.end}"
+            )
+    return [line for case in cases for line in case_lines(case)]
 
 
 def true_up_lines(restated: Iterable[Line], earlier: Iterable[Line]) -> list[Line]:

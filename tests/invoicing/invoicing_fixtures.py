@@ -56,8 +56,9 @@ CREATE TABLE IF NOT EXISTS reports.rpt_offers (
 CREATE TABLE IF NOT EXISTS reports.rpt_billing_determinants (
     determinant_id VARCHAR, company_id VARCHAR, billing_account_id VARCHAR,
     supply_point_id VARCHAR, commodity VARCHAR, billing_month DATE, period_start DATE,
-    period_end DATE, band VARCHAR, quantity DECIMAL(18, 6), unit VARCHAR,
-    quantity_m3 DECIMAL(18, 6), conversion_coefficient DECIMAL(12, 6), provenance VARCHAR,
+    period_end DATE, offer_id VARCHAR, contract_end_date DATE, band VARCHAR,
+    quantity DECIMAL(18, 6), unit VARCHAR, quantity_m3 DECIMAL(18, 6),
+    conversion_coefficient DECIMAL(12, 6), provenance VARCHAR,
     is_true_up BOOLEAN, peak_kw DECIMAL(12, 3), interval_count INTEGER,
     expected_interval_count INTEGER, completeness DECIMAL(5, 4)
 );

@@ -59,8 +59,9 @@ CREATE OR REPLACE TABLE reports.rpt_offers (
 CREATE OR REPLACE TABLE reports.rpt_billing_determinants (
     determinant_id VARCHAR, company_id VARCHAR, billing_account_id VARCHAR,
     supply_point_id VARCHAR, commodity VARCHAR, billing_month DATE, period_start DATE,
-    period_end DATE, band VARCHAR, quantity DECIMAL(18, 6), unit VARCHAR,
-    quantity_m3 DECIMAL(18, 6), conversion_coefficient DECIMAL(12, 6), provenance VARCHAR,
+    period_end DATE, offer_id VARCHAR, contract_end_date DATE, band VARCHAR,
+    quantity DECIMAL(18, 6), unit VARCHAR, quantity_m3 DECIMAL(18, 6),
+    conversion_coefficient DECIMAL(12, 6), provenance VARCHAR,
     is_true_up BOOLEAN, peak_kw DECIMAL(12, 3), interval_count INTEGER,
     expected_interval_count INTEGER, completeness DECIMAL(5, 4)
 );
@@ -228,6 +229,8 @@ class Determinant:
     is_true_up: bool = False
     period_start: date | None = None  # default: the billing month
     period_end: date | None = None
+    offer_id: str | None = None  # the contract version's offer; None: the point's current one
+    contract_end_date: date | None = None  # the supply's last day; None: open-ended
 
 
 @dataclass(frozen=True)
@@ -248,10 +251,11 @@ class PointSpec:
     spread: Decimal | None = None
     fee_month: Decimal | None = D("7.50")
     company_id: str = "C01"
+    offer: str | None = None  # the offer's id; default one offer per point
 
     @property
     def offer_id(self) -> str:
-        return f"O-{self.supply_point_id}"
+        return self.offer or f"O-{self.supply_point_id}"
 
     @property
     def customer_id(self) -> str:
@@ -309,6 +313,12 @@ def insert_points(connection: duckdb.DuckDBPyConnection, points: Iterable[PointS
             for p in points
         ],
     )
+    insert_offers(connection, points)
+
+
+def insert_offers(connection: duckdb.DuckDBPyConnection, points: Iterable[PointSpec]) -> None:
+    """The offers of points (PointSpec.offer names one other than the point's own)."""
+    points = list(points)
     insert_rows(
         connection,
         "reports.rpt_offers",
@@ -347,6 +357,8 @@ def determinant_rows(point: PointSpec, determinants: Iterable[Determinant]) -> l
                 "billing_month": month.start,
                 "period_start": row.period_start or month.start,
                 "period_end": row.period_end or month.end,
+                "offer_id": row.offer_id,
+                "contract_end_date": row.contract_end_date,
                 "band": row.band,
                 "quantity": row.quantity,
                 "unit": "kWh" if point.commodity == "ELE" else "Smc",
@@ -697,8 +709,9 @@ def case_market(case: Case) -> tuple[Market, dict[datetime, Decimal]]:
 def load_case_into(connection: duckdb.DuckDBPyConnection, case: Case, point: PointSpec) -> date:
     """Put a case into the warehouse as one supply point; returns the billing month to rate.
 
-    A one-month case is that month's regular determinants; a longer one is a true-up of its
-    whole span carried by the next month's bill, with nothing billed before.
+    A one-month case is that month's regular determinants (ending with the contract where the
+    case ends before the month does); a longer one is a true-up of its whole span carried by the
+    next month's bill, with nothing billed before.
     """
     for table, rows in case_reference_rows(case).items():
         if rows:
@@ -713,6 +726,8 @@ def load_case_into(connection: duckdb.DuckDBPyConnection, case: Case, point: Poi
     period = case.period
     single_month = period.months == 1
     billing_month = period.start if single_month else (period.end + timedelta(days=1))
+    # a one-month case that stops before the month's end is a supply that ends with its contract
+    ends_early = single_month and period.end < Period.of_month(period.start).end
     insert_determinants(
         connection,
         point,
@@ -724,6 +739,7 @@ def load_case_into(connection: duckdb.DuckDBPyConnection, case: Case, point: Poi
                 is_true_up=not single_month,
                 period_start=period.start,
                 period_end=period.end,
+                contract_end_date=period.end if ends_early else None,
             )
             for band, quantity in case.consumption.items()
         ],

@@ -19,22 +19,34 @@ from rating_fixtures import (
     PointSpec,
     PsvDay,
     PunHour,
+    ReferenceTables,
+    as_row,
     assert_same_invoice,
     band_of,
     case_point,
     engine_invoice,
+    engine_rows,
     insert_determinants,
     insert_hourly,
     insert_market,
+    insert_offers,
     insert_points,
     load_case_into,
     new_warehouse,
     random_market,
+    reference_case,
 )
 
 from rating.case import invoice_json, load_case
 from rating.engine import rate_all_months, rate_month
-from rating.rules import CONSUMPTION_COMPONENTS, Period, case_lines, invoice, true_up_lines
+from rating.rules import (
+    CONSUMPTION_COMPONENTS,
+    Period,
+    case_lines,
+    contract_versions_lines,
+    invoice,
+    true_up_lines,
+)
 from rating.schema import create_billing_tables
 
 D = Decimal
@@ -690,3 +702,196 @@ def test_a_true_up_refunding_more_than_it_charges_is_a_credit_note(
     # a re-run replaces the credit draft like any draft
     rate_month(warehouse, MARCH)
     assert scalar(warehouse, "SELECT count(*) FROM billing.invoices") == 2
+
+
+def test_an_offer_change_mid_month_prices_each_part_with_its_offer(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """The contract changes offer on 15 March: 1-14 March is priced with the old offer (which
+    expires on the 14th) and its 14 days, 15-31 March with the new one and its 17 days, on one
+    invoice whose VAT is computed on both parts together."""
+    old = electricity(1, "BA01")
+    new = replace(
+        old, offer="O-NEW", band_prices=None, price_single=D("0.099000"), fee_month=D("12.00")
+    )
+    insert_points(warehouse, [new])  # the registry holds the point's current offer
+    insert_offers(warehouse, [old])
+    warehouse.execute(
+        "UPDATE reports.rpt_offers SET valid_to = DATE '2025-03-14' WHERE offer_id = ?",
+        [old.offer_id],
+    )
+    warehouse.execute(
+        "UPDATE reports.rpt_offers SET valid_from = DATE '2025-03-15' WHERE offer_id = ?",
+        [new.offer_id],
+    )
+    change = date(2025, 3, 15)
+    before = {"F1": D("40"), "F2": D("30.5"), "F3": D("60")}
+    after = {band: CONSUMPTION[band] - before[band] for band in CONSUMPTION}
+    insert_determinants(
+        warehouse,
+        old,
+        [
+            Determinant(
+                MARCH,
+                band,
+                q,
+                "actual",
+                False,
+                MARCH,
+                change - timedelta(days=1),
+                offer_id=old.offer_id,
+            )
+            for band, q in before.items()
+        ]
+        + [
+            Determinant(
+                MARCH, band, q, "actual", False, change, date(2025, 3, 31), offer_id=new.offer_id
+            )
+            for band, q in after.items()
+        ],
+    )
+
+    summary = rate_month(warehouse, MARCH)
+
+    assert (summary.invoices, summary.skipped) == (1, {})
+    reference = ReferenceTables(warehouse)
+    expected = contract_versions_lines(
+        [
+            reference_case(reference, old, Period(MARCH, date(2025, 3, 14)), before),
+            reference_case(reference, new, Period(change, date(2025, 3, 31)), after),
+        ]
+    )
+    assert engine_rows(warehouse, "true", []) == [as_row(line) for line in expected]
+    totals = invoice(expected)
+    assert warehouse.execute(
+        "SELECT taxable, vat_total, total FROM billing.invoices"
+    ).fetchall() == [(totals.taxable, totals.vat_total, totals.total)]
+    fees = warehouse.execute(
+        "SELECT quantity, unit_price, billed_from, billed_to FROM billing.invoice_lines"
+        " WHERE component = 'marketing_fee' ORDER BY billed_from"
+    ).fetchall()
+    assert fees == [
+        (D("0.451613"), D("7.50"), MARCH, date(2025, 3, 14)),  # 14 / 31
+        (D("0.548387"), D("12.00"), change, date(2025, 3, 31)),  # 17 / 31
+    ]
+
+
+def test_a_row_without_an_offer_takes_the_points_current_one(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    point = electricity(1, "BA01")
+    insert_points(warehouse, [point])
+    bill(warehouse, point, MARCH, CONSUMPTION)
+
+    assert rate_month(warehouse, MARCH).skipped == {}
+
+    reference = ReferenceTables(warehouse)
+    expected = case_lines(reference_case(reference, point, Period.of_month(MARCH), CONSUMPTION))
+    assert engine_rows(warehouse, "true", []) == [as_row(line) for line in expected]
+
+
+def test_a_supply_ending_mid_month_pays_its_fixed_parts_to_its_last_day(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """The contract ends on 20 March: the per-year parts are priced on 20/365 of a year, the
+    marketing fee on 20/31 of a month. A register read on 20 March under an open-ended
+    contract is still billed for the whole month."""
+    ending, read_early = electricity(1, "BA01"), electricity(2, "BA02")
+    insert_points(warehouse, [ending, read_early])
+    last_day = date(2025, 3, 20)
+    insert_determinants(
+        warehouse,
+        ending,
+        [
+            Determinant(
+                MARCH, band, q, "actual", False, MARCH, last_day, contract_end_date=last_day
+            )
+            for band, q in CONSUMPTION.items()
+        ],
+    )
+    insert_determinants(
+        warehouse,
+        read_early,
+        [
+            Determinant(MARCH, band, q, "actual", False, MARCH, last_day)
+            for band, q in CONSUMPTION.items()
+        ],
+    )
+
+    assert rate_month(warehouse, MARCH).skipped == {}
+
+    quantities = warehouse.execute(
+        "SELECT supply_point_id, component, quantity, billed_to FROM billing.invoice_lines"
+        " WHERE component IN ('marketing_fee', 'network_fixed') ORDER BY 1, 2"
+    ).fetchall()
+    assert quantities == [
+        (ending.supply_point_id, "marketing_fee", D("0.645161"), last_day),  # 20 / 31
+        (ending.supply_point_id, "network_fixed", D("0.054795"), last_day),  # 20 / 365
+        (read_early.supply_point_id, "marketing_fee", D(1), date(2025, 3, 31)),
+        (read_early.supply_point_id, "network_fixed", D("0.084932"), date(2025, 3, 31)),
+    ]
+    reference = ReferenceTables(warehouse)
+    expected = case_lines(reference_case(reference, ending, Period(MARCH, last_day), CONSUMPTION))
+    assert engine_rows(warehouse, "supply_point_id = ?", [ending.supply_point_id]) == [
+        as_row(line) for line in expected
+    ]
+
+
+def test_an_offer_that_comes_back_within_the_month_is_a_part_of_its_own(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """Offer A 1-9 March, B 10-19, A again from the 20th: three parts, in date order."""
+    a = electricity(1, "BA01")
+    b = replace(a, offer="O-B", band_prices=None, price_single=D("0.099000"), fee_month=D("3"))
+    insert_points(warehouse, [a])
+    insert_offers(warehouse, [b])
+    parts = [
+        (a, Period(MARCH, date(2025, 3, 9)), {"F1": D("10"), "F2": D("5"), "F3": D("20")}),
+        (
+            b,
+            Period(date(2025, 3, 10), date(2025, 3, 19)),
+            {"F1": D("30"), "F2": D("7.5"), "F3": D("1")},
+        ),
+        (
+            a,
+            Period(date(2025, 3, 20), date(2025, 3, 31)),
+            {"F1": D("2"), "F2": D("0"), "F3": D("40.25")},
+        ),
+    ]
+    insert_determinants(
+        warehouse,
+        a,
+        [
+            Determinant(
+                MARCH, band, q, "actual", False, days.start, days.end, offer_id=offer.offer_id
+            )
+            for offer, days, consumption in parts
+            for band, q in consumption.items()
+        ],
+    )
+
+    assert rate_month(warehouse, MARCH).skipped == {}
+
+    reference = ReferenceTables(warehouse)
+    expected = contract_versions_lines(
+        [reference_case(reference, offer, days, consumption) for offer, days, consumption in parts]
+    )
+    assert engine_rows(warehouse, "true", []) == [as_row(line) for line in expected]
+
+
+def test_determinants_built_before_the_contract_columns_take_the_points_offer(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """A warehouse whose determinants lack offer_id and contract_end_date is rated as before:
+    every row under the point's current offer, the month to its end."""
+    point = electricity(1, "BA01")
+    insert_points(warehouse, [point])
+    bill(warehouse, point, MARCH, CONSUMPTION)
+    warehouse.execute("ALTER TABLE reports.rpt_billing_determinants DROP COLUMN offer_id")
+    warehouse.execute("ALTER TABLE reports.rpt_billing_determinants DROP COLUMN contract_end_date")
+
+    assert rate_month(warehouse, MARCH).skipped == {}
+
+    reference = ReferenceTables(warehouse)
+    expected = case_lines(reference_case(reference, point, Period.of_month(MARCH), CONSUMPTION))
+    assert engine_rows(warehouse, "true", []) == [as_row(line) for line in expected]

@@ -12,7 +12,7 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TypeVar
@@ -35,6 +35,7 @@ from rating_fixtures import (
     insert_determinants,
     insert_hourly,
     insert_market,
+    insert_offers,
     insert_points,
     insert_rows,
     new_warehouse,
@@ -51,6 +52,7 @@ from rating.rules import (
     Line,
     Period,
     case_lines,
+    contract_versions_lines,
     divide_half_up,
     invoice,
     true_up_lines,
@@ -103,6 +105,12 @@ class RandomPoint:
     hourly_seed: int | None  # indexed interval meters: their hourly kWh
     silent_band: str | None  # a band with no hourly consumption (index falls back to the mean)
     first_day: int = 1  # the first day supplied: a supply that starts mid-month
+    # a contract change: from this day the point is under `new_offer`, which takes this share
+    # of each band's quantity
+    change_day: int | None = None
+    new_offer: PointSpec | None = None
+    new_share: Decimal = D(0)
+    last_day: int | None = None  # the supply's last day under the contract: it ends mid-month
 
 
 def random_point(choices: Choices, month: date, number: int, account: str) -> RandomPoint:
@@ -151,6 +159,18 @@ def random_point(choices: Choices, month: date, number: int, account: str) -> Ra
         fee_month=D(choices.integer(0, 3_000)) / 100,
     )
     weighted = commodity == "ELE" and kind == "indexed" and meter == "interval"
+    # a part of the month priced on its own PUN band means needs hours of every band: a week
+    # (a single day can be a Sunday, with no F1 hour to average)
+    shortest = 7 if commodity == "ELE" and kind == "indexed" else 1
+    first_day = choices.pick((1, 1, 1, choices.integer(2, 29 - shortest)))
+    change_day = new_offer = None
+    if first_day + shortest <= 29 - shortest and choices.pick((True, False, False)):
+        change_day = choices.integer(first_day + shortest, 29 - shortest)
+        new_offer = other_offer(choices, spec)
+    last_day = None
+    earliest_end = (change_day or first_day) + shortest - 1
+    if earliest_end <= 28 and choices.pick((True, False, False, False)):
+        last_day = choices.integer(earliest_end, 28)
     return RandomPoint(
         spec=spec,
         consumption=consumption,
@@ -158,13 +178,57 @@ def random_point(choices: Choices, month: date, number: int, account: str) -> Ra
         split=choices.pick((True, False)),
         hourly_seed=choices.integer(0, 2**32) if weighted else None,
         silent_band=choices.pick((None, None, *ELECTRICITY_BANDS)) if weighted else None,
-        first_day=choices.pick((1, 1, 1, choices.integer(2, 28))),
+        first_day=first_day,
+        change_day=change_day,
+        new_offer=new_offer,
+        new_share=choices.pick((D(0), D(1), choices.micros(0, 1_000_000))),
+        last_day=last_day,
+    )
+
+
+def other_offer(choices: Choices, spec: PointSpec) -> PointSpec:
+    """The offer of a later contract version: the same kind, other prices and fee."""
+
+    def scaled(price: Decimal | None) -> Decimal | None:
+        return None if price is None else price + choices.micros(0, 100_000)
+
+    return replace(
+        spec,
+        offer=f"O2-{spec.supply_point_id}",
+        band_prices=(
+            None
+            if spec.band_prices is None
+            else {band: scaled(price) for band, price in spec.band_prices.items()}
+        ),
+        price_single=scaled(spec.price_single),
+        spread=scaled(spec.spread),
+        fee_month=D(choices.integer(0, 3_000)) / 100,
     )
 
 
 def supplied(point: RandomPoint, month: date) -> Period:
-    """The days of the month the point is supplied: from its first day to the month's end."""
-    return Period(month.replace(day=point.first_day), Period.of_month(month).end)
+    """The days of the month the point is supplied: from its first day to its last day under
+    the contract or the month's end."""
+    end = month.replace(day=point.last_day) if point.last_day else Period.of_month(month).end
+    return Period(month.replace(day=point.first_day), end)
+
+
+def pieces(point: RandomPoint, month: date) -> list[tuple[PointSpec, Period, dict]]:
+    """The parts of the month priced apart: (offer, days, quantity per band), one per contract
+    version the point is under."""
+    days = supplied(point, month)
+    if point.change_day is None:
+        return [(point.spec, days, dict(point.consumption))]
+    change = month.replace(day=point.change_day)
+    later = {
+        band: (quantity * point.new_share).quantize(D("0.000001"))
+        for band, quantity in point.consumption.items()
+    }
+    earlier = {band: point.consumption[band] - later[band] for band in point.consumption}
+    return [
+        (point.spec, Period(days.start, change - timedelta(days=1)), earlier),
+        (point.new_offer, Period(change, days.end), later),
+    ]
 
 
 @dataclass(frozen=True)
@@ -231,18 +295,29 @@ def load_batch(
     insert_market(connection, market)
     insert_points(connection, [point.spec for point in points])
     weights, determinants, hourly = {}, [], []
+    insert_offers(connection, [point.new_offer for point in points if point.new_offer])
     for point in points:
         rows = []
-        first = supplied(point, month).start
-        for band, quantity in point.consumption.items():
-            if point.split:
-                part = (quantity / 3).quantize(D("0.000001"))
-                rows.append(Determinant(month, band, part, "actual", False, first))
-                rows.append(
-                    Determinant(month, band, quantity - part, point.provenance, False, first)
-                )
-            else:
-                rows.append(Determinant(month, band, quantity, point.provenance, False, first))
+        contract_end = month.replace(day=point.last_day) if point.last_day else None
+        for offer, days, consumption in pieces(point, month):
+            # the later version's rows name their offer; the first's name it or leave it to
+            # the point's current one
+            offer_id = offer.offer_id if offer is point.new_offer else None
+            common = {
+                "period_start": days.start,
+                "period_end": days.end,
+                "offer_id": offer_id,
+                "contract_end_date": contract_end,
+            }
+            for band, quantity in consumption.items():
+                if point.split:
+                    part = (quantity / 3).quantize(D("0.000001"))
+                    rows.append(Determinant(month, band, part, "actual", **common))
+                    rows.append(
+                        Determinant(month, band, quantity - part, point.provenance, **common)
+                    )
+                else:
+                    rows.append(Determinant(month, band, quantity, point.provenance, **common))
         determinants.extend(determinant_rows(point.spec, rows))
         if point.hourly_seed is not None:
             kwh = hourly_kwh(point, market, period)
@@ -342,15 +417,14 @@ def check_rated_batch(
     estimates: dict[str, bool] = defaultdict(lambda: True)
     for point in points:
         spec = point.spec
-        case = reference_case(
-            reference,
-            spec,
-            supplied(point, month),
-            point.consumption,
-            market,
-            weights.get(spec.supply_point_id),
+        expected = contract_versions_lines(
+            [
+                reference_case(
+                    reference, offer, days, consumption, market, weights.get(spec.supply_point_id)
+                )
+                for offer, days, consumption in pieces(point, month)
+            ]
         )
-        expected = case_lines(case)
         got = got_by_point[spec.supply_point_id]
         assert got == [as_row(line) for line in expected], spec
         by_account[spec.billing_account_id].extend(expected)

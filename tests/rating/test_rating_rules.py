@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from rating.rules import (
     Tariff,
     Taxes,
     Tier,
+    contract_versions_lines,
     electricity_excise,
     invoice,
     price,
@@ -130,3 +132,33 @@ def test_vat_is_on_the_sum_of_a_rate_not_per_line() -> None:
     result = invoice(lines)
     assert [(v.rate, v.taxable, v.vat) for v in result.vat] == [(D("0.1"), D("0.10"), D("0.01"))]
     assert (result.taxable, result.vat_total, result.total) == (D("0.10"), D("0.01"), D("0.11"))
+
+
+def test_contract_versions_are_priced_part_after_part() -> None:
+    """An offer change on 15 January: each part has its own offer, days and consumption; the
+    domestic resident exemption is shared pro rata (14/31 and 17/31 of 150 kWh)."""
+    whole = electricity_case("domestic_resident", "3", "400")
+    first = replace(
+        whole, period=Period(date(2025, 1, 1), date(2025, 1, 14)), consumption={"F1": D(100)}
+    )
+    second = replace(
+        whole,
+        period=Period(date(2025, 1, 15), date(2025, 1, 31)),
+        offer=Offer("fixed", D("8"), energy_price={"ALL": D("0.2")}),
+        consumption={"F1": D(300)},
+    )
+
+    lines = contract_versions_lines([first, second])
+
+    assert [(line.component, line.quantity, line.unit_price) for line in lines] == [
+        ("energy", D("110.0"), D("0.1")),
+        ("marketing_fee", D("0.451613"), D("5")),
+        ("excise", D(100) - D(150) * D("0.451613"), D("0.0227")),
+        ("energy", D("330.0"), D("0.2")),
+        ("marketing_fee", D("0.548387"), D("8")),
+        ("excise", D(300) - D(150) * D("0.548387"), D("0.0227")),
+    ]
+    with pytest.raises(ValueError, match="2025-01-16 does not follow 2025-01-14"):
+        contract_versions_lines(
+            [first, replace(second, period=Period(date(2025, 1, 16), date(2025, 1, 31)))]
+        )

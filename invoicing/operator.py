@@ -1,0 +1,238 @@
+"""The operator's tool for invoices the checks routed to a person (IN3, BI5, IN4).
+
+    python -m invoicing.operator holds --company C01 --month 2025-03
+    python -m invoicing.operator release INVOICE_ID... [--to checked|draft]
+    python -m invoicing.operator approve INVOICE_ID...
+    python -m invoicing.operator due-date INVOICE_ID YYYY-MM-DD
+
+Every move goes through invoicing.workflow, so the tool can do nothing the workflow forbids,
+and each one is kept in the store's audit trail under `--actor`. The warehouse and the store
+default to the platform's settings (ENERGIA_DATA_HOME, ENERGIA_OPERATIONAL_STORE_URL).
+
+Exit status: 0 done; 1 the workflow refused (an unknown invoice, a move it does not allow:
+nothing was changed); 2 a malformed command or a warehouse that cannot be opened.
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import getpass
+import sys
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from babel import dates, numbers
+
+from energia.settings import get_settings
+from energia.store import create_store_engine, store_sessions
+from invoicing.i18n import LANGUAGES, language_or_default
+from invoicing.workflow import (
+    CHECKED,
+    DRAFT,
+    ON_HOLD,
+    WorkflowError,
+    approve,
+    release,
+    return_to_draft,
+    set_due_date,
+    statuses,
+)
+
+REFUSED, USAGE = 1, 2
+LOCALES = {"it": "it_IT", "en": "en_GB"}
+
+HOLDS = """
+SELECT invoice_id, billing_account_id, kind, period_start, period_end, total, hold_reason
+FROM billing.invoices
+WHERE status = 'on_hold'
+    AND company_id = $company_id
+    -- the month's documents: a bill of the month ends in it, as rating writes them
+    AND period_end BETWEEN $month_start AND $month_end
+ORDER BY billing_account_id, invoice_id
+"""
+
+
+class OperatorError(Exception):
+    """What stops a command before the workflow is asked: the message is for the operator."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    try:
+        with _warehouse(arguments.warehouse, read_only=arguments.command == "holds") as connection:
+            return arguments.run(connection, arguments)
+    except OperatorError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return USAGE
+    except WorkflowError as error:
+        print(f"refused: {error}", file=sys.stderr)
+        return REFUSED
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m invoicing.operator",
+        description="Invoices on hold: list them, release them, approve, set due dates.",
+    )
+    parser.add_argument("--warehouse", type=Path, help="DuckDB file (default: the settings')")
+    parser.add_argument("--store", help="operational store URL (default: the settings')")
+    parser.add_argument("--actor", default=_user(), help="who acts, for the audit trail")
+    parser.add_argument("--language", choices=LANGUAGES, help="how amounts and dates are written")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    holds = commands.add_parser("holds", help="list a company's invoices on hold for a month")
+    holds.add_argument("--company", required=True, help="company id, e.g. C01")
+    holds.add_argument("--month", required=True, type=_month, help="billing month YYYY-MM")
+    holds.set_defaults(run=_holds)
+
+    released = commands.add_parser("release", help="release invoices on hold")
+    released.add_argument("invoice_ids", nargs="+", metavar="INVOICE_ID")
+    released.add_argument(
+        "--to",
+        choices=(CHECKED, DRAFT),
+        default=CHECKED,
+        help="checked: accepted as they are (default); draft: the next run replaces them",
+    )
+    released.set_defaults(run=_release)
+
+    approved = commands.add_parser("approve", help="approve checked invoices for issue")
+    approved.add_argument("invoice_ids", nargs="+", metavar="INVOICE_ID")
+    approved.set_defaults(run=_approve)
+
+    due = commands.add_parser("due-date", help="a due date other than the contract's (IN4)")
+    due.add_argument("invoice_id", metavar="INVOICE_ID")
+    due.add_argument("due_date", type=_day, metavar="YYYY-MM-DD")
+    due.set_defaults(run=_due_date)
+    return parser
+
+
+def _user() -> str:
+    """The login name, the audit trail's default actor."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container user without a name
+        return "operator"
+
+
+def _month(text: str) -> date:
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return date(year, month, 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month YYYY-MM: {text!r}") from None
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+@contextmanager
+def _warehouse(path: Path | None, *, read_only: bool):
+    path = path or get_settings().warehouse_path
+    # connecting would create an empty warehouse where there is none
+    if not path.is_file():
+        raise OperatorError(f"no warehouse at {path}")
+    try:
+        connection = duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as error:
+        raise OperatorError(f"cannot open the warehouse {path}: {error}") from None
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def _store(arguments: argparse.Namespace):
+    return store_sessions(create_store_engine(arguments.store))
+
+
+def _holds(connection: duckdb.DuckDBPyConnection, arguments: argparse.Namespace) -> int:
+    month = arguments.month
+    last_day = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    rows = connection.execute(
+        HOLDS, {"company_id": arguments.company, "month_start": month, "month_end": last_day}
+    ).fetchall()
+    language = language_or_default(arguments.language)
+    heading = f"{arguments.company} {month:%Y-%m}"
+    if not rows:
+        print(f"{heading}: no invoice on hold")
+        return 0
+    print(f"{heading}: {len(rows)} invoice(s) on hold")
+    for invoice_id, account, kind, start, end, total, reason in rows:
+        print(
+            f"{invoice_id}\t{account}\t{kind}\t{_date(start, language)} - {_date(end, language)}"
+            f"\t{_money(total, language)}\t{reason or ''}"
+        )
+    return 0
+
+
+def _release(connection: duckdb.DuckDBPyConnection, arguments: argparse.Namespace) -> int:
+    # release is for held invoices only; other moves back to draft are the workflow's own
+    _require(connection, arguments.invoice_ids, ON_HOLD, "is not on hold")
+    move = release if arguments.to == CHECKED else return_to_draft
+    return _move(connection, arguments, move, arguments.to)
+
+
+def _approve(connection: duckdb.DuckDBPyConnection, arguments: argparse.Namespace) -> int:
+    return _move(connection, arguments, approve, "approved")
+
+
+def _move(
+    connection: duckdb.DuckDBPyConnection,
+    arguments: argparse.Namespace,
+    move: Callable[..., list[str]],
+    to_status: str,
+) -> int:
+    moved = move(connection, _store(arguments), arguments.invoice_ids, actor=arguments.actor)
+    for invoice_id in moved:
+        print(f"{invoice_id}: {to_status}")
+    return 0
+
+
+def _due_date(connection: duckdb.DuckDBPyConnection, arguments: argparse.Namespace) -> int:
+    set_due_date(
+        connection,
+        _store(arguments),
+        arguments.invoice_id,
+        arguments.due_date,
+        actor=arguments.actor,
+    )
+    language = language_or_default(arguments.language)
+    print(f"{arguments.invoice_id}: due {_date(arguments.due_date, language)}")
+    return 0
+
+
+def _require(
+    connection: duckdb.DuckDBPyConnection, invoice_ids: Sequence[str], status: str, problem: str
+) -> None:
+    """Refuse, naming the first invoice, unless every invoice exists and has `status`."""
+    current = statuses(connection, invoice_ids)
+    for invoice_id in invoice_ids:
+        if invoice_id not in current:
+            raise WorkflowError(f"invoice {invoice_id}: does not exist")
+        if current[invoice_id] != status:
+            raise WorkflowError(f"invoice {invoice_id}: {problem} (it is {current[invoice_id]})")
+
+
+def _money(amount: Decimal | None, language: str) -> str:
+    if amount is None:
+        return ""
+    return numbers.format_currency(amount, "EUR", locale=LOCALES[language])
+
+
+def _date(day: Any, language: str) -> str:
+    return "" if day is None else dates.format_date(day, "short", locale=LOCALES[language])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
