@@ -158,6 +158,9 @@ SELECT
     $month_start::DATE AS billing_month,
     $month_start::DATE AS period_start,
     $month_end::DATE AS period_end,
+    -- each row names its contract version's offer, as dbt writes it
+    offer_id,
+    CAST(NULL AS DATE) AS contract_end_date,
     band,
     CAST(CAST(hash(supply_point_id, band) % CASE
         WHEN commodity = 'GAS' AND use = 'non_domestic' THEN 30000000000
@@ -174,7 +177,8 @@ SELECT
     CAST(NULL AS DECIMAL(12, 3)) AS peak_kw,
     CAST(NULL AS INTEGER) AS interval_count,
     CAST(NULL AS INTEGER) AS expected_interval_count,
-    CAST(NULL AS DECIMAL(5, 4)) AS completeness
+    CAST(NULL AS DECIMAL(5, 4)) AS completeness,
+    CAST(NULL AS DECIMAL(18, 6)) AS measured_quantity
 FROM bands;
 
 CREATE TABLE bench_hours AS
