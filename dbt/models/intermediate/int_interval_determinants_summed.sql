@@ -265,7 +265,11 @@ select
     cast(measured_interval_count as integer) as interval_count,
     cast(expected_interval_count as integer) as expected_interval_count,
     cast(
-        {{ divide_half_up('measured_interval_count', 'expected_interval_count', 4) }}
+        case
+            -- a band with no quarter hour in the period (a one-day Sunday period has no F1)
+            when expected_interval_count = 0 then 1
+            else {{ divide_half_up('measured_interval_count', 'expected_interval_count', 4) }}
+        end
         as decimal(5, 4)
     ) as completeness
 from completed
