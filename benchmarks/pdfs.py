@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
+from exports.i18n import TEMPLATES_DIR
 from exports.pdf import default_workers, render_invoices
 from exports.samples import sample_invoice
 
@@ -45,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         "--points", type=int, help="supply points on every invoice (default: the samples' mix)"
     )
     parser.add_argument("--out", type=Path, help="keep the PDFs here (default: a temp folder)")
+    parser.add_argument(
+        "--templates", type=Path, default=TEMPLATES_DIR, help="template folder, to compare layouts"
+    )
     args = parser.parse_args(argv)
 
     print(f"command: {shlex.join([Path(sys.executable).name, *sys.argv])}")
@@ -63,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         out = args.out or Path(scratch)
         started = time.perf_counter()
         cpu_started = _cpu_seconds()
-        rendered = render_invoices(docs, out, workers=args.workers)
+        rendered = render_invoices(docs, out, workers=args.workers, templates_dir=args.templates)
         seconds = time.perf_counter() - started
         cpu = _cpu_seconds() - cpu_started
         sample = rendered[:: max(1, len(rendered) // 50)]

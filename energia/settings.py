@@ -18,8 +18,18 @@ class Settings(BaseSettings):
     operational_store_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default a SQLite file in the data home"
     )
+    # outgoing mail (invoices, pre-invoices); the defaults reach a test server on the loopback
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(
+        default=None, repr=False, description="ENERGIA_SMTP_PASSWORD; kept out of reprs and logs"
+    )
+    smtp_sender: str = "fatture@localhost"
+    smtp_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="connect and per-command socket timeout"
+    )
     default_locale: str = "it"
     # synthetic data scale, used by the demo and the generator's defaults
     seed: int = 20250101

@@ -303,9 +303,13 @@ def send_invoices(
     pdfs: dict[str, Path],
     xmls: dict[str, Path],
     paths: OutputPaths,
-    config: SmtpConfig,
+    config: SmtpConfig | None = None,
 ) -> tuple[int, DeliveryReport]:
-    """Queue the mails of documents never emailed before, then send everything due."""
+    """Queue the mails of documents never emailed before, then send everything due.
+
+    `config` defaults to the platform's SMTP settings (ENERGIA_SMTP_*).
+    """
+    config = config or SmtpConfig.from_settings()
     done = _already_sent(engine, (d.invoice_id for d in docs), (EMAIL, PEC), INVOICE_PDF)
     fresh = [d for d in docs if d.is_issued and d.invoice_id not in done]
     queued = [
@@ -357,9 +361,10 @@ def send_pre_invoices(
     docs: Sequence[InvoiceDocument],
     workbooks: dict[str, Path],
     paths: OutputPaths,
-    config: SmtpConfig,
+    config: SmtpConfig | None = None,
 ) -> tuple[int, DeliveryReport]:
     """Mail each simulation's workbook to the customer for checking (PR1) when it changed."""
+    config = config or SmtpConfig.from_settings()
     queued = 0
     for doc in docs:
         route = pre_invoice_route(doc)

@@ -14,10 +14,9 @@ from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from pydantic import Field
 from sqlalchemy import Engine, insert, select, update
 
-from energia.settings import Settings
+from energia.settings import Settings, get_settings
 from exports.outbox import (
     BOUNCED,
     FAILED,
@@ -36,16 +35,6 @@ MAX_ATTEMPTS = 8
 MESSAGE_DOMAIN = "energia.invalid"
 
 
-class ExportSettings(Settings):
-    """The platform settings plus what sending mail needs beyond host and port."""
-
-    smtp_starttls: bool = False
-    smtp_username: str | None = None
-    smtp_password: str | None = Field(default=None, repr=False)
-    smtp_sender: str = "fatture@localhost"
-    smtp_timeout_seconds: float = 30.0
-
-
 @dataclass(frozen=True)
 class SmtpConfig:
     host: str
@@ -55,6 +44,20 @@ class SmtpConfig:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout_seconds: float = 30.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> SmtpConfig:
+        """The mail server of the platform settings (ENERGIA_SMTP_* in the environment)."""
+        s = settings or get_settings()
+        return cls(
+            s.smtp_host,
+            s.smtp_port,
+            s.smtp_sender,
+            s.smtp_starttls,
+            s.smtp_username,
+            s.smtp_password,
+            s.smtp_timeout_seconds,
+        )
 
 
 @dataclass(frozen=True)
@@ -226,11 +229,15 @@ def _error_text(error: Exception) -> str:
 
 def deliver_due(
     engine: Engine,
-    config: SmtpConfig,
+    config: SmtpConfig | None = None,
     at: datetime | None = None,
     message_ids: Sequence[int] | None = None,
 ) -> DeliveryReport:
-    """Send every message whose next attempt is due; failures are recorded and rescheduled."""
+    """Send every message whose next attempt is due; failures are recorded and rescheduled.
+
+    `config` defaults to the platform's SMTP settings (ENERGIA_SMTP_*).
+    """
+    config = config or SmtpConfig.from_settings()
     at = at or now_utc()
     query = (
         select(messages)

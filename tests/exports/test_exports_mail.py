@@ -12,6 +12,7 @@ import duckdb
 import pytest
 from openpyxl import load_workbook
 
+from energia.settings import Settings
 from exports.attachments import AttachmentError, add_attachment, with_attachments
 from exports.delivery import (
     OutputPaths,
@@ -25,6 +26,7 @@ from exports.delivery import (
 )
 from exports.mail import (
     MAX_ATTEMPTS,
+    SmtpConfig,
     deliver_due,
     message_status,
     record_bounce,
@@ -291,3 +293,30 @@ def test_the_mail_files_are_kept(issued, store, files, smtp_server):
     with store.connect() as con:
         kept = [Path(r.eml_path) for r in con.execute(messages.select())]
     assert kept and all(p.is_file() and p.parent == paths.mail for p in kept)
+
+
+def test_the_platform_settings_choose_the_mail_server(
+    issued, store, files, smtp_server, monkeypatch
+):
+    """Without a config the outbox sends through ENERGIA_SMTP_* (energia.settings)."""
+    paths, pdfs, xmls = files
+    monkeypatch.setenv("ENERGIA_SMTP_HOST", smtp_server.config.host)
+    monkeypatch.setenv("ENERGIA_SMTP_PORT", str(smtp_server.config.port))
+    monkeypatch.setenv("ENERGIA_SMTP_SENDER", "bollette@energia.test")
+    monkeypatch.setenv("ENERGIA_SMTP_PASSWORD", "not-in-the-logs")
+    config = SmtpConfig.from_settings()
+    assert config.password == "not-in-the-logs"
+    assert "not-in-the-logs" not in repr(config) + repr(Settings())
+    queued, report = send_invoices(store, issued, pdfs, xmls, paths)
+    assert queued and report.sent == queued and report.failed == 0
+    assert {parse(r.content)["From"] for r in smtp_server.recorder.received} == {
+        "bollette@energia.test"
+    }
+
+
+def test_the_default_mail_server_is_the_loopback_test_port(monkeypatch):
+    for name in ("HOST", "PORT", "STARTTLS", "USERNAME", "PASSWORD", "TIMEOUT_SECONDS"):
+        monkeypatch.delenv(f"ENERGIA_SMTP_{name}", raising=False)
+    config = SmtpConfig.from_settings(Settings())
+    assert (config.host, config.port, config.starttls) == ("127.0.0.1", 8025, False)
+    assert (config.username, config.password, config.timeout_seconds) == (None, None, 30.0)

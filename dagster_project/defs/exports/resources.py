@@ -5,9 +5,10 @@ from pathlib import Path
 import dagster as dg
 from sqlalchemy import Engine
 
+from energia.settings import get_settings
 from exports.delivery import OutputPaths
 from exports.fatturapa import default_schema_dir
-from exports.mail import ExportSettings, SmtpConfig
+from exports.mail import SmtpConfig
 from exports.outbox import outbox_engine
 
 
@@ -54,7 +55,7 @@ class Exports(dg.ConfigurableResource):
 
 
 def default_exports() -> Exports:
-    s = ExportSettings()
+    s = get_settings()
     return Exports(
         store_url=s.operational_store_url,
         smtp_host=s.smtp_host,
