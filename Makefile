@@ -7,6 +7,11 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 DASH_PORT ?= 8050
 DAGSTER_PORT ?= 3000
+# made once per data home, never committed (the data home is git-ignored)
+SECRET_KEY_FILE := $(ENERGIA_DATA_HOME)/secret_key
+DEMO_USERS_FILE := $(ENERGIA_DATA_HOME)/demo-users.txt
+SEED_DEMO := $(RUN) python -m access.seed_demo --credentials $(DEMO_USERS_FILE) \
+	--sign-in-url http://127.0.0.1:$(DASH_PORT)/login
 
 .PHONY: demo test test-fast install data manifest load serve lint clean
 
@@ -22,20 +27,30 @@ data:
 manifest:  ## dbt parse: the manifest the Dagster definitions are built from
 	$(RUN) dagster-dbt project prepare-and-package --file dagster_project/dbt_project.py
 
-load: manifest  ## the daily load, then every billing month × lot, then a fresh snapshot
+load: manifest  ## the daily load, then every billing month × lot, a fresh snapshot, the demo users
 	@mkdir -p $(DAGSTER_HOME) && cp dagster_project/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(RUN) alembic upgrade head
 	$(RUN) dagster job execute -m dagster_project.definitions -j daily_load
 	$(RUN) python -m dagster_project.defs.billing.backfill
+	@# lots without auto-approval wait for an operator: the demo's operator approves what the
+	@# checks passed, and the second pass issues it (invoices on hold stay on hold)
+	$(RUN) python -m invoicing.operator --actor demo-operator approve --all-checked
+	$(RUN) python -m dagster_project.defs.billing.backfill
 	$(RUN) dagster asset materialize -m dagster_project.definitions --select serving/snapshot
+	$(SEED_DEMO)
 
-serve:
+serve:  ## the Dagster UI and the dashboards, with the demo users' sign-in names and passwords
 	@mkdir -p $(DAGSTER_HOME) && cp dagster_project/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+	@test -s $(SECRET_KEY_FILE) || (umask 077 && $(RUN) python -c \
+		'import secrets; print(secrets.token_hex(32))' > $(SECRET_KEY_FILE))
+	@test -s $(DEMO_USERS_FILE) || $(SEED_DEMO) > /dev/null
 	@$(RUN) dagster-webserver -m dagster_project.definitions -h 127.0.0.1 -p $(DAGSTER_PORT) \
 		> $(ENERGIA_DATA_HOME)/dagster-webserver.log 2>&1 & echo $$! > $(ENERGIA_DATA_HOME)/dagster-webserver.pid
 	@echo "Dagster UI:  http://127.0.0.1:$(DAGSTER_PORT)  (log: $(ENERGIA_DATA_HOME)/dagster-webserver.log)"
+	@echo "Dashboards:  http://127.0.0.1:$(DASH_PORT)/"
+	@cat $(DEMO_USERS_FILE)
 	@trap 'kill $$(cat $(ENERGIA_DATA_HOME)/dagster-webserver.pid) 2>/dev/null' EXIT; \
-		$(RUN) python -m dashboards --port $(DASH_PORT)
+		ENERGIA_SECRET_KEY=$${ENERGIA_SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))} $(RUN) python -m dashboards --port $(DASH_PORT)
 
 test: install manifest  ## every test, slow and browser ones included
 	$(RUN) pytest -m "" -n 2 --dist loadgroup

@@ -1,12 +1,14 @@
 """Demo users, one per role, scoped on the published snapshot: `python -m access.seed_demo`.
 
-Run after a snapshot is published (`make load`). Each run gives every demo user a new random
-password (or `--password`) and prints the credentials; the users of other runs keep theirs.
+Run after a snapshot is published (`make load` does, then `make serve` shows the credentials
+again). Each run gives every demo user a new random password (or `--password`) and prints the
+credentials; the users of other runs keep theirs.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import sys
 from dataclasses import dataclass
@@ -51,6 +53,19 @@ def _snapshot_table(serving_dir: Path, table: str) -> str | None:
     return str(path) if path.is_file() else None
 
 
+def _issued_per_customer(serving_dir: Path) -> str:
+    """SQL for (customer_id, invoices): the issued invoices per customer in the snapshot, so the
+    demo's customer and managers have documents to open; empty before any billing run."""
+    invoices = _snapshot_table(serving_dir, "invoices")
+    if invoices is None:
+        return "(SELECT CAST(NULL AS VARCHAR) AS customer_id, 0 AS invoices WHERE false)"
+    path = invoices.replace("'", "''")
+    return (
+        "(SELECT customer_id, count(*) AS invoices "
+        f"FROM read_parquet('{path}') WHERE status = 'issued' GROUP BY customer_id)"
+    )
+
+
 def demo_users(serving_dir: Path) -> list[DemoUser]:
     """Who to create, with grants picked from the published data."""
     points = _snapshot_table(serving_dir, "rpt_supply_points")
@@ -64,12 +79,16 @@ def demo_users(serving_dir: Path) -> list[DemoUser]:
         ).fetchall()
     ]
     first = companies[0]
-    # the customer with an interval meter and the most supply points shows the most
+    issued = _issued_per_customer(serving_dir)
+    # the customer with issued invoices, interval meters and the most supply points shows the most
     customer_id, customer_company = con.execute(
-        """
-        SELECT customer_id, company_id FROM read_parquet($p)
+        f"""
+        SELECT sp.customer_id, sp.company_id FROM read_parquet($p) AS sp
+        LEFT JOIN {issued} AS issued ON issued.customer_id = sp.customer_id
         GROUP BY ALL
-        ORDER BY count(*) FILTER (WHERE meter_type = 'interval') DESC, count(*) DESC, customer_id
+        ORDER BY coalesce(any_value(issued.invoices), 0) DESC,
+                 count(*) FILTER (WHERE sp.meter_type = 'interval') DESC, count(*) DESC,
+                 sp.customer_id
         LIMIT 1
         """,
         {"p": points},
@@ -103,9 +122,9 @@ def demo_users(serving_dir: Path) -> list[DemoUser]:
     for kind, label in ((COST_CENTRE, "manager"), (REGION, "regional")):
         node = None
         if customers is not None:
-            # the node of that kind with the most customers under it
+            # the node of that kind with the most issued invoices, then customers, under it
             node = con.execute(
-                """
+                f"""
                 WITH RECURSIVE tree(top, customer_id) AS (
                     SELECT customer_id, customer_id FROM read_parquet($c) WHERE kind = $kind
                     UNION ALL
@@ -114,7 +133,9 @@ def demo_users(serving_dir: Path) -> list[DemoUser]:
                 )
                 SELECT t.top, n.company_id FROM tree AS t
                 JOIN read_parquet($c) AS n ON n.customer_id = t.top
-                GROUP BY ALL ORDER BY count(*) DESC, t.top LIMIT 1
+                LEFT JOIN {issued} AS issued ON issued.customer_id = t.customer_id
+                GROUP BY ALL
+                ORDER BY coalesce(sum(issued.invoices), 0) DESC, count(*) DESC, t.top LIMIT 1
                 """,
                 {"c": customers, "kind": kind},
             ).fetchone()
@@ -185,20 +206,47 @@ def describe(grant: Grant) -> str:
     return f"{grant.kind} {grant.node_id} ({grant.company_id})"
 
 
+def credentials_text(users: list[DemoUser], credentials: dict[str, str], sign_in_url: str) -> str:
+    """The sign-in names and passwords, one line per user with its role and scope."""
+    lines = [f"Demo users (sign in at {sign_in_url}):"]
+    for user in users:
+        scope = ", ".join(describe(g) for g in user.grants)
+        group = f", via group {user.via_group}" if user.via_group else ""
+        lines.append(
+            f"  {user.username:<11} {credentials[user.username]:<18} {user.role} — {scope}{group}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `text` readable by the owner only: it holds passwords."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        out.write(text)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m access.seed_demo", description=__doc__)
     parser.add_argument("--password", help="one password for every demo user (default: random)")
+    parser.add_argument(
+        "--credentials",
+        type=Path,
+        help="also write the credentials to this file (owner-only), for `make serve` to show",
+    )
+    parser.add_argument(
+        "--sign-in-url", default="http://127.0.0.1:8050/login", help="where the users sign in"
+    )
     args = parser.parse_args(argv)
     settings = get_settings()
     users = demo_users(settings.serving_dir)
     credentials = seed(settings.store_url, users, args.password)
-    print("Demo users (sign in at the dashboards' /login):")
-    for user in users:
-        scope = ", ".join(describe(g) for g in user.grants)
-        group = f", via group {user.via_group}" if user.via_group else ""
-        print(
-            f"  {user.username:<11} {credentials[user.username]:<18} {user.role} — {scope}{group}"
-        )
+    text = credentials_text(users, credentials, args.sign_in_url)
+    print(text, end="")
+    if args.credentials:
+        write_private(args.credentials, text)
+        print(f"(kept in {args.credentials})")
     if not any(u.role == roles.MANAGER for u in users):
         print("  (no manager: the snapshot has no rpt_customers hierarchy yet)", file=sys.stderr)
 

@@ -2,12 +2,13 @@
 
 Copies the published snapshot of the data home (`make load` first) into a temporary data home,
 creates one portal user per customer (cycling when there are fewer customers than users) in a
-temporary operational store, starts `python -m dashboards` on 127.0.0.1 at a random port, signs
-every user in through the form, then each user repeats a portal visit (the shell, the invoices,
-consumption and curve pages, a CSV and an xlsx export) as fast as answers come, for the given
-time. With `--republish S` a new snapshot is switched in every S seconds meanwhile, as a run
-does. Prints the median and 95th percentile response times, overall and per request, then stops
-the server.
+temporary operational store, starts `python -m dashboards` on 127.0.0.1 at a random port
+(waitress; `--threads N` sizes its pool, `--dev-server` serves with Flask's development server
+instead), signs every user in through the form, then each user repeats a portal visit (the
+shell, the invoices, consumption and curve pages, a CSV and an xlsx export) as fast as answers
+come, for the given time. With `--republish S` a new snapshot is switched in every S seconds
+meanwhile, as a run does. Prints the median and 95th percentile response times, overall and
+per request, then stops the server.
 """
 
 from __future__ import annotations
@@ -221,7 +222,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--republish", type=float, default=0, help="switch a new snapshot in every S seconds"
     )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="the server's threads (default: its own)"
+    )
+    parser.add_argument(
+        "--dev-server", action="store_true", help="serve with Flask's development server instead"
+    )
     args = parser.parse_args(argv)
+    server_options = ["--dev-server"] if args.dev_server else []
+    if args.threads:
+        server_options += ["--threads", str(args.threads)]
     source = (args.data_home or get_settings().data_home).resolve()
 
     print(f"command: {shlex.join([Path(sys.executable).name, *sys.argv])}")
@@ -249,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         log = (Path(scratch) / "server.log").open("w")
         server = subprocess.Popen(
-            [sys.executable, "-m", "dashboards", "--port", str(port)],
+            [sys.executable, "-m", "dashboards", "--port", str(port), *server_options],
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -27,7 +27,7 @@ SUPPLY_POINTS = "rpt_supply_points"
 LOAD_CURVE = "rpt_load_curve"
 MONTHLY_CONSUMPTION = "rpt_monthly_consumption"
 MARKET_PRICES = "rpt_market_prices"
-# requested contracts (not yet in docs/contracts.md): the customer hierarchy and forward curves
+# the customer hierarchy (data scope of managers and customers) and the forward curves
 CUSTOMERS = "rpt_customers"
 FORWARD_CURVES = "rpt_forward_curves"
 INVOICES = "invoices"
@@ -375,11 +375,18 @@ _CUSTOMER_NAMES = (
 )
 
 
+# the number as the document prints it (exports.documents): series/number, NULL until issued
+_NUMBER = (
+    "CASE WHEN i.series IS NULL THEN CAST(i.number AS VARCHAR)"
+    " ELSE i.series || '/' || CAST(i.number AS VARCHAR) END"
+)
+
+
 def invoices(scope: Scope, issued_only: bool = True) -> list[dict[str, Any]]:
     """Invoices in scope, newest first; `issued_only` hides drafts, checks and holds."""
     return _rows(
         f"""
-        SELECT i.invoice_id, i.number, i.company_id, i.customer_id, names.customer_name,
+        SELECT i.invoice_id, {_NUMBER} AS number, i.company_id, i.customer_id, names.customer_name,
                i.billing_account_id, i.document_type, i.kind, i.period_start, i.period_end,
                i.issue_date, i.due_date, i.taxable, i.vat_total, i.total, i.status
         FROM read_parquet($invoices) AS i

@@ -103,7 +103,14 @@ def _parser() -> argparse.ArgumentParser:
     released.set_defaults(run=_release)
 
     approved = commands.add_parser("approve", help="approve checked invoices for issue")
-    approved.add_argument("invoice_ids", nargs="+", metavar="INVOICE_ID")
+    approved.add_argument("invoice_ids", nargs="*", metavar="INVOICE_ID")
+    approved.add_argument(
+        "--all-checked",
+        action="store_true",
+        help="every checked invoice (of --company and --month when given) instead of ids",
+    )
+    approved.add_argument("--company", help="with --all-checked: this company only")
+    approved.add_argument("--month", type=_month, help="with --all-checked: this billing month")
     approved.set_defaults(run=_approve)
 
     due = commands.add_parser("due-date", help="a due date other than the contract's (IN4)")
@@ -184,7 +191,33 @@ def _release(connection: duckdb.DuckDBPyConnection, arguments: argparse.Namespac
 
 
 def _approve(connection: duckdb.DuckDBPyConnection, arguments: argparse.Namespace) -> int:
+    if arguments.all_checked == bool(arguments.invoice_ids):
+        raise OperatorError("give invoice ids or --all-checked, not both")
+    if arguments.all_checked:
+        arguments.invoice_ids = _checked_ids(connection, arguments.company, arguments.month)
+        if not arguments.invoice_ids:
+            print("no checked invoice to approve")
+            return 0
+    elif arguments.company or arguments.month:
+        raise OperatorError("--company and --month go with --all-checked")
     return _move(connection, arguments, approve, "approved")
+
+
+def _checked_ids(
+    connection: duckdb.DuckDBPyConnection, company: str | None, month: date | None
+) -> list[str]:
+    """The checked invoices, of one company and billing month when given, oldest first."""
+    rows = connection.execute(
+        """
+        SELECT invoice_id FROM billing.invoices
+        WHERE status = 'checked'
+            AND ($company IS NULL OR company_id = $company)
+            AND ($month IS NULL OR date_trunc('month', period_end) = $month)
+        ORDER BY period_end, invoice_id
+        """,
+        {"company": company, "month": month},
+    ).fetchall()
+    return [invoice_id for (invoice_id,) in rows]
 
 
 def _move(

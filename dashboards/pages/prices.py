@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import dcc, html
 
 from access import roles
@@ -38,6 +39,33 @@ def section(language: str, name: str) -> html.Div:
     )
 
 
+def forward_chart(language: str) -> dcc.Graph | None:
+    """The latest forward curve of each index over its delivery months; nothing when no curve
+    is published (the table below says why)."""
+    try:
+        rows = data.forward_curves()
+    except DataUnavailable:
+        return None
+    if not rows:
+        return None
+    frame = pd.DataFrame(rows)
+    # a chart axis, not an amount: the exact prices stay in the table
+    frame["price_eur_mwh"] = frame["price_eur_mwh"].astype(float)
+    return dcc.Graph(
+        id="prices-forward",
+        figure=stacked_lines_figure(
+            frame,
+            x="delivery_month",
+            y="price_eur_mwh",
+            group="index_name",
+            x_title=_(language, "Delivery month"),
+            y_title=_(language, "€/MWh (latest quote)"),
+        ),
+        config=graph_config(language),
+        className="chart short",
+    )
+
+
 @page_layout(roles.PRICES)
 def layout(language: str | None = None, **_query: str) -> html.Div:
     language = language_or_default(language)
@@ -64,6 +92,7 @@ def layout(language: str | None = None, **_query: str) -> html.Div:
             html.H1(_(language, TITLE)),
             chart,
             section(language, "prices"),
+            forward_chart(language),
             section(language, "forward-curves"),
         ]
     )

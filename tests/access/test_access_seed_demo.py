@@ -14,7 +14,7 @@ from access.seed_demo import demo_users, seed
 from energia.store import create_store_engine
 
 
-def publish(serving: Path, with_hierarchy: bool) -> None:
+def publish(serving: Path, with_hierarchy: bool, issued_to: str | None = None) -> None:
     folder = serving / "snapshots" / "s1"
     folder.mkdir(parents=True)
     with duckdb.connect() as con:
@@ -32,6 +32,13 @@ def publish(serving: Path, with_hierarchy: bool) -> None:
                 "AS t(customer_id, company_id, parent_customer_id, kind)"
             )
             con.execute(f"COPY c TO '{folder / 'rpt_customers.parquet'}' (FORMAT parquet)")
+        if issued_to:
+            con.execute(
+                "CREATE TABLE i AS SELECT * FROM (VALUES ('I1', $c, 'issued'),"
+                " ('I2', 'CU2', 'draft')) AS t(invoice_id, customer_id, status)",
+                {"c": issued_to},
+            )
+            con.execute(f"COPY i TO '{folder / 'invoices.parquet'}' (FORMAT parquet)")
     (serving / "CURRENT").write_text("s1\n")
 
 
@@ -59,6 +66,13 @@ def test_seeded_users_sign_in_with_their_roles(tmp_path: Path) -> None:
     assert len(manager.grants) == 1 and manager.roles == {roles.MANAGER}
     assert directory.authenticate("customer", credentials["customer"]) is None  # reset
     engine.dispose()
+
+
+def test_the_demo_customer_is_one_with_issued_invoices(tmp_path: Path) -> None:
+    # CU2 has the interval meter, but only CU1 has an invoice to open
+    publish(tmp_path / "serving", with_hierarchy=True, issued_to="CU1")
+    by_name = {u.username: u for u in demo_users(tmp_path / "serving")}
+    assert by_name["customer"].grants[0].node_id == "CU1"
 
 
 def test_without_a_hierarchy_there_is_no_manager(tmp_path: Path) -> None:

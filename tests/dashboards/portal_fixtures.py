@@ -1,8 +1,9 @@
 """The portal's test data: the rest of a snapshot (docs/contracts.md §2, §3) beside the tables of
 dashboard_fixtures, invoice PDFs under out/, and one signed-in user per role.
 
-`rpt_customers` and `rpt_forward_curves` are not in the contracts yet: their layout here is the
-contract this work requests (see CUSTOMERS_DDL and FORWARD_CURVES_DDL).
+`rpt_customers` and `rpt_forward_curves` follow their dbt contracts
+(dbt/models/reports/rpt_customers.yml, rpt_forward_curves.yml): see CUSTOMERS_DDL and
+FORWARD_CURVES_DDL.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ ADMIN = Principal(
     grants=(Grant(ALL),),
 )
 
-# requested contract: one row per customer or hierarchy node (dim_customer), `kind` one of
+# contract: one row per customer or hierarchy node (dim_customer), `kind` one of
 # person, company, group, region, cost_centre; segment domestic/business; language it/en
 CUSTOMERS_DDL = """
 CREATE TABLE rpt_customers (
@@ -56,7 +57,7 @@ CUSTOMERS = [
     ("CU002", "C01", "R01", "person", "Giulia Verdi", "domestic", "it"),
     ("CU101", "C02", None, "company", "Officine Bianchi S.r.l.", "business", "en"),
 ]
-# requested contract: forward quotes per index, trade date and delivery month
+# contract: forward quotes per index, trade date and delivery month
 FORWARD_CURVES_DDL = """
 CREATE TABLE rpt_forward_curves (
     index_name VARCHAR, trade_date DATE, delivery_month DATE, price_eur_mwh DECIMAL(18, 6)
@@ -123,7 +124,7 @@ CREATE TABLE invoices (
     invoice_id VARCHAR, company_id VARCHAR, billing_account_id VARCHAR, customer_id VARCHAR,
     document_type VARCHAR, kind VARCHAR, period_start DATE, period_end DATE,
     taxable DECIMAL(14, 2), vat_total DECIMAL(14, 2), total DECIMAL(14, 2), status VARCHAR,
-    hold_reason VARCHAR, number VARCHAR, series VARCHAR, issue_date DATE, due_date DATE,
+    hold_reason VARCHAR, number INTEGER, series VARCHAR, issue_date DATE, due_date DATE,
     related_invoice_id VARCHAR, correction_case_id VARCHAR, created_at TIMESTAMPTZ
 )
 """
@@ -131,7 +132,7 @@ INV_ROSSI = "C01-BA001-202502"
 INV_ROSSI_DRAFT = "C01-BA001-202503"
 INV_VERDI = "C01-BA002-202503"
 INV_BIANCHI = "C02-BA101-202501"
-# (id, company, account, customer, period start, taxable, vat, status, number)
+# (id, company, account, customer, period start, taxable, vat, status, number in series FE)
 INVOICES = [
     (
         INV_ROSSI,
@@ -142,10 +143,10 @@ INVOICES = [
         "100.00",
         "10.00",
         "issued",
-        "FE/2025/1",
+        1,
     ),
     (INV_ROSSI_DRAFT, "C01", "BA001", "CU001", date(2025, 3, 1), "80.00", "8.00", "draft", None),
-    (INV_VERDI, "C01", "BA002", "CU002", date(2025, 3, 1), "40.00", "4.00", "issued", "FE/2025/2"),
+    (INV_VERDI, "C01", "BA002", "CU002", date(2025, 3, 1), "40.00", "4.00", "issued", 2),
     (
         INV_BIANCHI,
         "C02",
@@ -155,7 +156,7 @@ INVOICES = [
         "12345.67",
         "2716.05",
         "issued",
-        "B/2025/1",
+        1,
     ),
 ]
 INVOICE_LINES_DDL = """

@@ -49,6 +49,8 @@ def test_the_contract_names_the_reports() -> None:
         "rpt_billing_determinants",
         "rpt_hourly_consumption",
         "rpt_market_prices",
+        "rpt_customers",
+        "rpt_forward_curves",
     }
     assert {p.stem for p in REPORTS_DIR.glob("rpt_*.sql")} == set(_contract_reports())
 

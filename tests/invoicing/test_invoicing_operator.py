@@ -119,6 +119,22 @@ def test_approve_only_checked_invoices(files, capsys) -> None:
     assert "issued invoices never change" in capsys.readouterr().err
 
 
+def test_approve_every_checked_invoice_of_a_company_and_month(files, capsys) -> None:
+    assert (
+        operator(files, "approve", "--all-checked", "--company", "C01", "--month", "2025-03") == 0
+    )
+    assert "no checked invoice to approve" in capsys.readouterr().out
+    assert invoice_row(files, "OK")[0] == "checked"
+
+    assert operator(files, "approve", "--all-checked", "--month", "2025-04") == 0
+    assert capsys.readouterr().out.splitlines() == ["OK: approved"]
+    assert invoice_row(files, "OK")[0] == "approved"
+    assert [invoice_row(files, i)[0] for i in ("NEG", "ODD")] == ["on_hold", "on_hold"]
+
+    assert operator(files, "approve", "OK", "--all-checked") == 2
+    assert operator(files, "approve", "OK", "--month", "2025-04") == 2
+
+
 def test_due_date_before_issue_only(files, capsys) -> None:
     assert operator(files, "--language", "it", "due-date", "OK", "2025-05-31") == 0
     assert capsys.readouterr().out == "OK: due 31/05/25\n"
