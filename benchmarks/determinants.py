@@ -52,9 +52,8 @@ BARE_SCAN = (
     "SELECT pod AS supply_point_id, sum(kwh) AS kwh FROM raw.ele_interval_readings GROUP BY 1"
 )
 # what ingestion does per file, here over every loaded quarter hour at once
-SEGMENT_SUMS = (
-    "CREATE OR REPLACE TEMP TABLE segment_sums AS "
-    + interval_segments_sql("raw.ele_interval_readings")
+SEGMENT_SUMS = "CREATE OR REPLACE TEMP TABLE segment_sums AS " + interval_segments_sql(
+    "raw.ele_interval_readings"
 )
 
 

@@ -158,8 +158,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(INTERVAL_SEGMENTS_DDL)
         # a warehouse loaded before the segments existed gets them from its quarter hours
         con.execute(
-            f"INSERT INTO {INTERVAL_SEGMENTS} "
-            f"{interval_segments_sql(f'raw.{INTERVAL_SOURCE}')}"
+            f"INSERT INTO {INTERVAL_SEGMENTS} {interval_segments_sql(f'raw.{INTERVAL_SOURCE}')}"
         )
         mark_redelivered_days(con)
 

@@ -37,8 +37,7 @@ def slot_segment_sql(slot: str) -> str:
     segment has one band. dbt's macro load_curve_slot_segment is the same expression, and the
     dbt test assert_interval_segments_match_quarter_hours holds the two together."""
     return (
-        f"CASE WHEN {slot} BETWEEN 33 AND 76 THEN 1 "
-        f"WHEN {slot} BETWEEN 29 AND 92 THEN 2 ELSE 3 END"
+        f"CASE WHEN {slot} BETWEEN 33 AND 76 THEN 1 WHEN {slot} BETWEEN 29 AND 92 THEN 2 ELSE 3 END"
     )
 
 

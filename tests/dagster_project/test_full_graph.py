@@ -67,8 +67,9 @@ def run_everything(
     from dagster_project.defs.serving.assets import snapshot
 
     results.append(
-        dg.materialize([snapshot], resources=resources(data_home), instance=instance,
-                       raise_on_error=False)
+        dg.materialize(
+            [snapshot], resources=resources(data_home), instance=instance, raise_on_error=False
+        )
     )
     return results
 
