@@ -95,15 +95,8 @@ def test_every_model_has_its_own_yaml(parsed_manifest: Any) -> None:
 
 def test_reports_enforce_their_contract(parsed_manifest: Any) -> None:
     reports = [m for m in _models(parsed_manifest) if _layer(m) == "reports"]
-    assert {m.name for m in reports} == {
-        "rpt_supply_points",
-        "rpt_monthly_consumption",
-        "rpt_offers",
-        "rpt_load_curve",
-        "rpt_billing_determinants",
-        "rpt_hourly_consumption",
-        "rpt_market_prices",
-    }
+    # which reports there are is docs/contracts.md's (test_reports_match_contract.py)
+    assert len(reports) >= 9
     for model in reports:
         assert model.contract.enforced, model.name
         assert all(c.data_type for c in model.columns.values()), model.name

@@ -75,6 +75,10 @@ interval_periods as (
     inner join delivered_months
         on supply_points.dso_code = delivered_months.dso_code
         and periods.billing_month between delivered_months.first_month and delivered_months.last_month
+    -- the contract periods are a view over every month of every contract: keep to the months
+    -- any curve was delivered for before joining them
+    where periods.billing_month between (select min(first_month) from delivered_months)
+        and (select max(last_month) from delivered_months)
 
 ),
 

@@ -15,7 +15,7 @@
 -#}
 with
 
-line_segments as (
+line_segments as not materialized (
 
     -- ingestion summed each delivered line's quarter hours per slot segment
     select * from {{ ref('stg_metering__ele_interval_segments') }}
