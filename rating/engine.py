@@ -28,10 +28,15 @@ from rating.schema import create_billing_tables, create_hold_table
 # month's days, from the supply's first to its last), one item per contract version's offer
 # where a contract change splits the month (rules.contract_versions_lines), and one item per
 # restated span for its true-up determinants, of which only
-# the consumption lines are billed (rules.true_up_lines). Quantities stay exact
+# the consumption lines are billed (rules.true_up_lines). Besides dbt's true-ups (register
+# meters), an interval month billed on an estimate and issued is restated by the first month
+# rated after its curve completes (LATE_CURVES). Quantities stay exact
 # DECIMAL(38, 12) until an amount is rounded, once, by round_to_cent.
 
 RATED_KINDS = ("regular", "acconto", "conguaglio")
+# how far back a billing month looks for interval months billed on estimates whose curve has
+# since completed (LATE_CURVES)
+TRUE_UP_MONTHS = 12
 # the FatturaPA document types rating writes: an invoice, or a credit note for a true-up that
 # refunds more than the month charges (a credit note of kind credit_note cancels an invoice)
 INVOICE_DOCUMENT, CREDIT_NOTE_DOCUMENT = "TD01", "TD04"
@@ -105,7 +110,7 @@ MACROS = (
 
 DETERMINANTS = """
 CREATE OR REPLACE TEMP TABLE rating_determinants AS
-WITH month_rows AS (
+WITH lot_rows AS (
     SELECT
         determinant.*,
         coalesce(list_position($provenances::VARCHAR[], determinant.provenance), 3)
@@ -118,7 +123,26 @@ WITH month_rows AS (
     LEFT JOIN (
         SELECT supply_point_id, offer_id AS registry_offer_id FROM reports.rpt_supply_points
     ) AS registry USING (supply_point_id)
-    WHERE determinant.billing_month = $month_start::DATE AND {lot}
+    WHERE determinant.billing_month BETWEEN $true_up_from::DATE AND $month_start::DATE
+        AND {lot}
+),
+-- An interval month billed on an estimate (the curve lacked quarter hours) and issued is
+-- trued up once its curve is complete: dbt cannot know what was billed, so the engine restates
+-- the month's span with its current, now actual, determinants (LATE_CURVES)
+late_curves AS (
+{late_curves}
+),
+month_rows AS (
+    SELECT * FROM lot_rows WHERE billing_month = $month_start::DATE
+    UNION ALL BY NAME
+    SELECT lot_rows.* REPLACE (
+        true AS true_up,
+        late_curves.span_start AS period_start,
+        late_curves.span_end AS period_end
+    )
+    FROM lot_rows
+    JOIN late_curves USING (supply_point_id, billing_month)
+    WHERE NOT lot_rows.true_up
 ),
 -- a month under two contract versions is priced in two parts, one per offer: each part from
 -- the first day its rows cover (a supply that starts mid-month pays its per-day and per-month
@@ -184,6 +208,63 @@ LEFT JOIN numbered
     AND numbered.period_start = month_rows.period_start
     AND numbered.row_offer_id IS NOT DISTINCT FROM month_rows.row_offer_id
 LEFT JOIN spans ON spans.supply_point_id = numbered.supply_point_id AND spans.piece = numbered.piece
+"""
+
+# The interval months E of the last 12 before the billing month whose true-up the month carries:
+# every row of E now comes from a complete curve (provenance actual) under one offer, an issued
+# document charged regular lines of E's span as estimates, and no document but this month's
+# drafts (which the run replaces) carries a true-up of the span, nor does dbt in this month.
+LATE_CURVES = """
+    SELECT
+        curve.supply_point_id,
+        curve.billing_month,
+        curve.span_start,
+        curve.span_end
+    FROM (
+        SELECT
+            supply_point_id,
+            billing_month,
+            greatest(billing_month, min(period_start)) AS span_start,
+            least(last_day(billing_month), max(period_end)) AS span_end
+        FROM lot_rows
+        WHERE billing_month < $month_start::DATE AND NOT true_up
+        GROUP BY supply_point_id, billing_month
+        HAVING bool_and(interval_count IS NOT NULL)
+            AND bool_and(provenance IS NOT DISTINCT FROM 'actual')
+            AND count(DISTINCT row_offer_id) = 1
+    ) AS curve
+    WHERE EXISTS (
+        SELECT 1
+        FROM billing.invoice_lines AS line
+        JOIN billing.invoices AS document USING (invoice_id)
+        WHERE document.status = 'issued'
+            AND document.period_end < $month_start::DATE
+            AND line.supply_point_id = curve.supply_point_id
+            AND NOT line.is_true_up
+            AND line.provenance = 'estimate'
+            AND line.billed_from >= curve.span_start
+            AND line.billed_to <= curve.span_end
+    )
+    AND NOT EXISTS (
+        SELECT 1
+        FROM billing.invoice_lines AS line
+        JOIN billing.invoices AS document USING (invoice_id)
+        WHERE line.supply_point_id = curve.supply_point_id
+            AND line.is_true_up
+            AND line.billed_from <= curve.span_end
+            AND line.billed_to >= curve.span_start
+            AND NOT (document.status = 'draft'
+                AND document.period_end BETWEEN $month_start::DATE AND $month_end::DATE)
+    )
+    AND NOT EXISTS (
+        SELECT 1
+        FROM lot_rows AS restated
+        WHERE restated.billing_month = $month_start::DATE
+            AND restated.true_up
+            AND restated.supply_point_id = curve.supply_point_id
+            AND restated.period_start <= curve.span_end
+            AND restated.period_end >= curve.span_start
+    )
 """
 
 ITEM_BANDS = """
@@ -1118,6 +1199,7 @@ def rate_month(
     parameters = {
         "month_start": period.start,
         "month_end": period.end,
+        "true_up_from": _months_before(period.start, TRUE_UP_MONTHS),
         "company_ids": None if company_ids is None else list(company_ids),
         "run_id": run_id or str(uuid.uuid4()),
         "provenances": list(PROVENANCES),
@@ -1140,7 +1222,7 @@ def rate_month(
     try:
         _execute(
             connection,
-            DETERMINANTS.format(lot=lot, **_contract_columns(connection)),
+            DETERMINANTS.format(lot=lot, late_curves=LATE_CURVES, **_contract_columns(connection)),
             parameters,
         )
         _execute(connection, ITEM_BANDS, parameters)
@@ -1286,6 +1368,12 @@ def _replace_drafts(
         connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
+
+
+def _months_before(month_start: date, months: int) -> date:
+    """The first day of the month `months` before `month_start`."""
+    index = month_start.year * 12 + month_start.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def _count(connection: duckdb.DuckDBPyConnection, table: str) -> int:

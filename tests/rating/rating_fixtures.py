@@ -231,6 +231,9 @@ class Determinant:
     period_end: date | None = None
     offer_id: str | None = None  # the contract version's offer; None: the point's current one
     contract_end_date: date | None = None  # the supply's last day; None: open-ended
+    # interval meters: quarter hours the curve gave and the span has; None: a register meter
+    interval_count: int | None = None
+    expected_interval_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -364,6 +367,8 @@ def determinant_rows(point: PointSpec, determinants: Iterable[Determinant]) -> l
                 "unit": "kWh" if point.commodity == "ELE" else "Smc",
                 "provenance": row.provenance,
                 "is_true_up": row.is_true_up,
+                "interval_count": row.interval_count,
+                "expected_interval_count": row.expected_interval_count,
             }
         )
     return rows

@@ -3,6 +3,7 @@ index prices, acconto and conguaglio, lots, holds, skipped points and draft book
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -895,3 +896,151 @@ def test_determinants_built_before_the_contract_columns_take_the_points_offer(
     reference = ReferenceTables(warehouse)
     expected = case_lines(reference_case(reference, point, Period.of_month(MARCH), CONSUMPTION))
     assert engine_rows(warehouse, "true", []) == [as_row(line) for line in expected]
+
+
+APRIL, MAY = date(2025, 4, 1), date(2025, 5, 1)
+# quarter hours in March 2025 (the 30th has 23 hours) and April 2025
+MARCH_INTERVALS, APRIL_INTERVALS = 2972, 2880
+
+
+def curve(
+    point: PointSpec,
+    month: date,
+    consumption: dict[str, Decimal],
+    intervals: int,
+    expected: int,
+) -> list[Determinant]:
+    """An interval meter's month: an estimate where the curve lacks quarter hours."""
+    provenance = "actual" if intervals == expected else "estimate"
+    return [
+        Determinant(
+            month,
+            band,
+            quantity,
+            provenance,
+            interval_count=intervals,
+            expected_interval_count=expected,
+        )
+        for band, quantity in consumption.items()
+    ]
+
+
+def consumption_lines(connection: duckdb.DuckDBPyConnection, sql: str, *parameters) -> list:
+    return connection.execute(
+        "SELECT component, band, tier, quantity, unit_price, amount FROM billing.invoice_lines"
+        f" WHERE list_contains(?, component) AND {sql} ORDER BY ALL",
+        [list(CONSUMPTION_COMPONENTS), *parameters],
+    ).fetchall()
+
+
+def test_an_interval_month_billed_on_an_estimate_is_trued_up_once_its_curve_completes(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """March's curve lacked quarter hours: March was an acconto on an estimate, issued. The
+    missing quarter hours arrive later: April's bill takes back March's consumption lines and
+    bills them again on the complete curve, once. A month billed on a complete curve, or whose
+    curve is still incomplete, is not trued up."""
+    late, complete, incomplete = (electricity(n, f"BA0{n}") for n in (1, 2, 3))
+    insert_points(warehouse, [late, complete, incomplete])
+    estimated = {"F1": D("90.5"), "F2": D(70), "F3": D(120)}
+    actual = {"F1": D("101.25"), "F2": D("74.5"), "F3": D("131.125")}
+    insert_determinants(warehouse, late, curve(late, MARCH, estimated, 2700, MARCH_INTERVALS))
+    insert_determinants(
+        warehouse, complete, curve(complete, MARCH, actual, MARCH_INTERVALS, MARCH_INTERVALS)
+    )
+    insert_determinants(
+        warehouse, incomplete, curve(incomplete, MARCH, estimated, 2700, MARCH_INTERVALS)
+    )
+    assert rate_month(warehouse, MARCH).kinds == {"acconto": 2, "regular": 1}
+    warehouse.execute("UPDATE billing.invoices SET status = 'issued'")
+    march_charged = consumption_lines(warehouse, "invoice_id = 'BA01-202503'")
+    # the curve completes: dbt now gives March on actual quantities; April is complete too
+    warehouse.execute(
+        "DELETE FROM reports.rpt_billing_determinants WHERE supply_point_id = ?"
+        " AND billing_month = ?",
+        [late.supply_point_id, MARCH],
+    )
+    insert_determinants(
+        warehouse, late, curve(late, MARCH, actual, MARCH_INTERVALS, MARCH_INTERVALS)
+    )
+    for point in (late, complete, incomplete):
+        insert_determinants(
+            warehouse, point, curve(point, APRIL, CONSUMPTION, APRIL_INTERVALS, APRIL_INTERVALS)
+        )
+    # the oracle: March's billing case on the complete curve, by rules (the restated half of
+    # rules.true_up_lines)
+    march_case = reference_case(ReferenceTables(warehouse), late, Period.of_month(MARCH), actual)
+    march_restated = [
+        (line.component, line.band, line.tier, line.quantity, line.unit_price, line.amount)
+        for line in true_up_lines(case_lines(march_case), [])
+        if line.quantity != 0
+    ]
+
+    for _ in range(2):  # a re-run replaces April's drafts: the true-up is never doubled
+        assert rate_month(warehouse, APRIL).kinds == {"conguaglio": 1, "regular": 2}
+        restated = consumption_lines(
+            warehouse,
+            "invoice_id = 'BA01-202504' AND is_true_up AND quantity > 0"
+            " AND billed_from = ? AND billed_to = ?",
+            MARCH,
+            date(2025, 3, 31),
+        )
+        assert Counter(restated) == Counter(march_restated)
+        taken_back = consumption_lines(
+            warehouse, "invoice_id = 'BA01-202504' AND is_true_up AND quantity < 0"
+        )
+        assert taken_back == sorted((c, b, t, -q, p, -a) for (c, b, t, q, p, a) in march_charged)
+        difference = scalar(
+            warehouse,
+            "SELECT sum(amount) FROM billing.invoice_lines"
+            " WHERE invoice_id = 'BA01-202504' AND is_true_up",
+        )
+        assert difference == sum(row[5] for row in march_restated) - sum(
+            row[5] for row in march_charged
+        )
+        assert difference > 0
+        # April's own month is billed as usual beside the true-up
+        assert scalar(
+            warehouse,
+            "SELECT sum(quantity) FROM billing.invoice_lines WHERE invoice_id = 'BA01-202504'"
+            " AND component = 'energy' AND NOT is_true_up",
+        ) == sum(CONSUMPTION.values()) * D("1.102")
+        assert (
+            scalar(
+                warehouse,
+                "SELECT count(*) FROM billing.invoice_lines WHERE is_true_up"
+                " AND invoice_id IN ('BA02-202504', 'BA03-202504')",
+            )
+            == 0
+        )
+        assert scalar(warehouse, "SELECT count(*) FROM billing.invoices") == 6
+
+    # once April's conguaglio is issued, later months do not true March up again
+    warehouse.execute("UPDATE billing.invoices SET status = 'issued'")
+    insert_determinants(warehouse, late, curve(late, MAY, CONSUMPTION, 2976, 2976))
+    assert rate_month(warehouse, MAY).kinds == {"regular": 1}
+    assert (
+        scalar(
+            warehouse,
+            "SELECT count(*) FROM billing.invoice_lines WHERE invoice_id = 'BA01-202505'"
+            " AND is_true_up",
+        )
+        == 0
+    )
+
+
+def test_a_late_curve_waits_for_the_estimated_month_to_be_issued(
+    warehouse: duckdb.DuckDBPyConnection,
+) -> None:
+    """An acconto still in draft can be replaced by re-rating its month: no true-up yet."""
+    point = electricity(1, "BA01")
+    insert_points(warehouse, [point])
+    insert_determinants(warehouse, point, curve(point, MARCH, {"F1": D(50)}, 2000, MARCH_INTERVALS))
+    rate_month(warehouse, MARCH)
+    warehouse.execute("DELETE FROM reports.rpt_billing_determinants")
+    for month, intervals in ((MARCH, MARCH_INTERVALS), (APRIL, APRIL_INTERVALS)):
+        insert_determinants(
+            warehouse, point, curve(point, month, {"F1": D(80)}, intervals, intervals)
+        )
+
+    assert rate_month(warehouse, APRIL).kinds == {"regular": 1}
