@@ -46,7 +46,7 @@ calendar as (
 
 forecasts as (
 
-    select * from {{ ref('stg_customer__consumption_forecasts') }}
+    select * from {{ ref('int_consumption_forecasts_by_band') }}
 
 ),
 
@@ -131,51 +131,21 @@ measured as (
 
 ),
 
-month_quarter_hours as (
-
-    -- the quarter hours of each month, per band and in all
-    select
-        month,
-        sum(f1_quarter_hours) as f1,
-        sum(f2_quarter_hours) as f2,
-        sum(f3_quarter_hours) as f3
-    from calendar
-    group by month
-
-),
-
 forecast_rates as (
 
-    -- kWh per quarter hour the customer declared for the month: the band's own forecast, else
-    -- the month's forecast ('ALL') spread evenly over its quarter hours
+    -- kWh per quarter hour the customer declared for the band that month
     select
         expected.supply_point_id,
         expected.period_start,
         expected.band,
-        coalesce(
-            {{ divide_half_up(
-                'cast(band_forecast.quantity as decimal(38, 6))',
-                "case expected.band when 'F1' then month_quarter_hours.f1 "
-                ~ "when 'F2' then month_quarter_hours.f2 else month_quarter_hours.f3 end",
-                9
-            ) }},
-            {{ divide_half_up(
-                'cast(month_forecast.quantity as decimal(38, 6))',
-                'month_quarter_hours.f1 + month_quarter_hours.f2 + month_quarter_hours.f3',
-                9
-            ) }}
-        ) as rate
+        {{ divide_half_up(
+            'cast(forecasts.quantity as decimal(38, 6))', 'forecasts.quarter_hours', 9
+        ) }} as rate
     from expected
-    inner join month_quarter_hours
-        on expected.billing_month = month_quarter_hours.month
-    left join forecasts as band_forecast
-        on expected.supply_point_id = band_forecast.supply_point_id
-        and expected.billing_month = band_forecast.month
-        and expected.band = band_forecast.band
-    left join forecasts as month_forecast
-        on expected.supply_point_id = month_forecast.supply_point_id
-        and expected.billing_month = month_forecast.month
-        and month_forecast.band = 'ALL'
+    inner join forecasts
+        on expected.supply_point_id = forecasts.supply_point_id
+        and expected.billing_month = forecasts.month
+        and expected.band = forecasts.band
 
 ),
 

@@ -50,7 +50,7 @@ contract_versions as (
 
 forecasts as (
 
-    select * from {{ ref('stg_customer__consumption_forecasts') }}
+    select * from {{ ref('int_consumption_forecasts_by_band') }}
 
 ),
 
@@ -327,50 +327,6 @@ estimated as (
 
 ),
 
-month_quarter_hours as (
-
-    select
-        month,
-        sum(f1_quarter_hours) as f1,
-        sum(f2_quarter_hours) as f2,
-        sum(f3_quarter_hours) as f3
-    from calendar
-    group by month
-
-),
-
-band_forecasts as (
-
-    -- what the customer declared, per band or for the month ('ALL': gas, or electricity)
-    select supply_point_id, month, band, quantity from forecasts
-    union all
-    -- an electricity month declared whole, without the band's own forecast: the band's share
-    -- of the month's quarter hours
-    select
-        whole.supply_point_id,
-        whole.month,
-        bands.band,
-        {{ apportion(
-            'cast(whole.quantity as decimal(38, 6))',
-            "case bands.band when 'F1' then month_quarter_hours.f1 "
-            ~ "when 'F2' then month_quarter_hours.f2 else month_quarter_hours.f3 end",
-            'month_quarter_hours.f1 + month_quarter_hours.f2 + month_quarter_hours.f3'
-        ) }} as quantity
-    from forecasts as whole
-    inner join month_quarter_hours
-        on whole.month = month_quarter_hours.month
-    cross join (select 'F1' as band union all select 'F2' union all select 'F3') as bands
-    where whole.band = 'ALL'
-        and not exists (
-            select 1
-            from forecasts as own
-            where own.supply_point_id = whole.supply_point_id
-                and own.month = whole.month
-                and own.band = bands.band
-        )
-
-),
-
 forecast_estimates as (
 
     -- every month the period touches needs a forecast for the band
@@ -396,7 +352,7 @@ forecast_estimates as (
     inner join months
         on months.month <= estimated.period_end
         and months.month_end >= estimated.period_start
-    left join band_forecasts as forecasts
+    left join forecasts
         on estimated.supply_point_id = forecasts.supply_point_id
         and months.month = forecasts.month
         and estimated.band = forecasts.band
