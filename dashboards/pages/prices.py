@@ -51,15 +51,24 @@ def forward_chart(language: str) -> dcc.Graph | None:
     frame = pd.DataFrame(rows)
     # a chart axis, not an amount: the exact prices stay in the table
     frame["price_eur_mwh"] = frame["price_eur_mwh"].astype(float)
+    return price_chart(
+        "prices-forward",
+        frame,
+        "delivery_month",
+        _(language, "Delivery month"),
+        _(language, "€/MWh (latest quote)"),
+        language,
+    )
+
+
+def price_chart(
+    chart_id: str, frame: pd.DataFrame, x: str, x_title: str, y_title: str, language: str
+) -> dcc.Graph:
+    """One line per index of `frame`'s price_eur_mwh over `x`."""
     return dcc.Graph(
-        id="prices-forward",
+        id=chart_id,
         figure=stacked_lines_figure(
-            frame,
-            x="delivery_month",
-            y="price_eur_mwh",
-            group="index_name",
-            x_title=_(language, "Delivery month"),
-            y_title=_(language, "€/MWh (latest quote)"),
+            frame, x=x, y="price_eur_mwh", group="index_name", x_title=x_title, y_title=y_title
         ),
         config=graph_config(language),
         className="chart short",
@@ -74,18 +83,13 @@ def layout(language: str | None = None, **_query: str) -> html.Div:
     except DataUnavailable as error:
         chart = notice(unavailable_message(language, error), "prices-notice")
     else:
-        chart = dcc.Graph(
-            id="prices-daily",
-            figure=stacked_lines_figure(
-                daily,
-                x="price_date",
-                y="price_eur_mwh",
-                group="index_name",
-                x_title=_(language, "Day"),
-                y_title=_(language, "€/MWh (daily average)"),
-            ),
-            config=graph_config(language),
-            className="chart short",
+        chart = price_chart(
+            "prices-daily",
+            daily,
+            "price_date",
+            _(language, "Day"),
+            _(language, "€/MWh (daily average)"),
+            language,
         )
     return html.Div(
         [
