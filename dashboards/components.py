@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from dash import html
 
@@ -68,14 +69,28 @@ def page_layout(page: str) -> Callable:
     return decorate
 
 
-def export_links(language: str, hrefs: dict[str, str], component_id: str) -> html.Div:
-    """Links that download the table beside them, one per format."""
-    names = {"csv": "CSV", "xlsx": "Excel"}
+EXPORT_FORMATS = {"csv": "CSV", "xlsx": "Excel"}
+
+
+def report_href(name: str, fmt: str, **params: str | None) -> str:
+    """The download address of a report, with the page's current choices."""
+    query = urlencode({k: v for k, v in params.items() if v})
+    return f"/download/{name}.{fmt}" + (f"?{query}" if query else "")
+
+
+def export_links(language: str, report: str, component_id: str, **params: str | None) -> html.Div:
+    """Links that download `report` (the table beside them) in every format, in `language`
+    and narrowed by `params` as the page is."""
     return html.Div(
         [_(language, "Export:")]
         + [
-            html.A(names[fmt], href=href, id=f"{component_id}-{fmt}", className="export-link")
-            for fmt, href in hrefs.items()
+            html.A(
+                label,
+                href=report_href(report, fmt, **params, lang=language),
+                id=f"{component_id}-{fmt}",
+                className="export-link",
+            )
+            for fmt, label in EXPORT_FORMATS.items()
         ],
         className="exports",
         id=component_id,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import flask
 
@@ -31,12 +31,6 @@ FORMATS = {
 
 def invoice_href(invoice_id: str) -> str:
     return f"/download/invoice/{quote(invoice_id)}.pdf"
-
-
-def report_href(name: str, fmt: str, **params: str | None) -> str:
-    """The download address of a report, with the page's current choices."""
-    query = urlencode({k: v for k, v in params.items() if v})
-    return f"/download/{name}.{fmt}" + (f"?{query}" if query else "")
 
 
 def _refused(status: int) -> flask.Response:

@@ -19,7 +19,7 @@ from access import roles
 from access.scope import Scope
 from dashboards import data
 from dashboards.auth import can, services
-from dashboards.components import table
+from dashboards.components import export_links, notice, table, unavailable_message
 from dashboards.i18n import N_, _, format_money, format_month, format_number, locale_of
 from dashboards.labels import (
     BANDS,
@@ -33,6 +33,7 @@ from dashboards.labels import (
     USES,
     label,
 )
+from dashboards.snapshot import DataUnavailable
 
 LOCAL_TIME_ZONE = ZoneInfo(data.LOCAL_TIME_ZONE)
 MAX_SHOWN_ROWS = 500  # a page shows this many; the export has every row
@@ -417,6 +418,36 @@ def html_table(
             )
         )
     return html.Div(parts, className="table-scroll")
+
+
+def report_section(
+    language: str,
+    name: str,
+    component_prefix: str,
+    scope: Scope,
+    params: Params | None = None,
+    *,
+    lead: str | None = None,
+    **query: str | None,
+) -> html.Div:
+    """A report as a page shows it: heading, `lead` paragraph, export links (narrowed by
+    `query` as the page is) and table; a notice instead when the snapshot lacks it."""
+    report = REPORTS[name]
+    heading = html.H2(_(language, report.title))
+    try:
+        rows = report.rows(scope, params or Params())
+    except DataUnavailable as error:
+        return html.Div(
+            [heading, notice(unavailable_message(language, error), f"{component_prefix}-notice")]
+        )
+    return html.Div(
+        [
+            heading,
+            *([html.P(lead, className="lead")] if lead else []),
+            export_links(language, name, f"{component_prefix}-export", **query),
+            html_table(report, rows, language, f"{component_prefix}-table"),
+        ]
+    )
 
 
 def _csv_value(value: Any, column: Column, language: str) -> str:

@@ -11,10 +11,9 @@ from dash import Input, Output, State, callback, dcc, html
 from access import roles
 from dashboards import data
 from dashboards.auth import COMPANY_ID, current_scope, guarded_callback
-from dashboards.components import export_links, notice, page_layout, unavailable_message
-from dashboards.downloads import report_href
+from dashboards.components import notice, page_layout, unavailable_message
 from dashboards.i18n import LANGUAGE_STORE_ID, N_, _, language_or_default
-from dashboards.reports import REPORTS, Params, html_table
+from dashboards.reports import Params, report_section
 from dashboards.snapshot import DataUnavailable
 
 TITLE = N_("Consumption and billing")
@@ -26,27 +25,18 @@ def tables(language: str, company: str | None, supply_point: str | None) -> list
     if supply_point and supply_point not in data.supply_point_info(scope):
         # not the user's (or not there): said the same way, without echoing it back
         return [notice(_(language, "No data for this supply point."), "consumption-notice")]
-    sections: list[Any] = []
-    for name in ("billing", "consumption"):
-        report = REPORTS[name]
-        try:
-            rows = report.rows(scope, Params(supply_point=supply_point))
-        except DataUnavailable as error:
-            sections += [
-                html.H2(_(language, report.title)),
-                notice(unavailable_message(language, error), f"consumption-{name}-notice"),
-            ]
-            continue
-        hrefs = {
-            fmt: report_href(name, fmt, company=company, supply_point=supply_point, lang=language)
-            for fmt in ("csv", "xlsx")
-        }
-        sections += [
-            html.H2(_(language, report.title)),
-            export_links(language, hrefs, f"consumption-{name}-export"),
-            html_table(report, rows, language, f"consumption-{name}-table"),
-        ]
-    return sections
+    return [
+        report_section(
+            language,
+            name,
+            f"consumption-{name}",
+            scope,
+            Params(supply_point=supply_point),
+            company=company,
+            supply_point=supply_point,
+        )
+        for name in ("billing", "consumption")
+    ]
 
 
 @page_layout(roles.CONSUMPTION)

@@ -21,7 +21,6 @@ from dashboards.components import (
     table,
     unavailable_message,
 )
-from dashboards.downloads import report_href
 from dashboards.figures import comparison_figure, graph_config, message_figure
 from dashboards.i18n import (
     LANGUAGE_STORE_ID,
@@ -33,7 +32,7 @@ from dashboards.i18n import (
     language_or_default,
 )
 from dashboards.pages.load_curve import pod_options
-from dashboards.reports import REPORTS, Params, html_table
+from dashboards.reports import report_section
 from dashboards.snapshot import DataUnavailable
 
 TITLE = N_("Load curve comparison")
@@ -115,30 +114,18 @@ def layout(language: str | None = None, company: str | None = None, **_query: st
 
 
 def imbalance_section(language: str, company: str | None) -> html.Div:
-    report = REPORTS["imbalance"]
-    heading = html.H2(_(language, report.title))
-    try:
-        rows = report.rows(current_scope(company), Params())
-    except DataUnavailable as error:
-        return html.Div([heading, notice(unavailable_message(language, error))])
-    hrefs = {
-        fmt: report_href("imbalance", fmt, company=company, lang=language)
-        for fmt in ("csv", "xlsx")
-    }
-    return html.Div(
-        [
-            heading,
-            html.P(
-                _(
-                    language,
-                    "Actual consumption against the forecasts uploaded on the Forecasts page; "
-                    "a positive imbalance means more was used than declared.",
-                ),
-                className="muted",
-            ),
-            export_links(language, hrefs, "curves-imbalance-export"),
-            html_table(report, rows, language, "curves-imbalance-table"),
-        ]
+    lead = _(
+        language,
+        "Actual consumption against the forecasts uploaded on the Forecasts page; "
+        "a positive imbalance means more was used than declared.",
+    )
+    return report_section(
+        language,
+        "imbalance",
+        "curves-imbalance",
+        current_scope(company),
+        lead=lead,
+        company=company,
     )
 
 
@@ -265,17 +252,15 @@ def compare(
         x_title=_(language, "Hour of the day"),
         y_title=_(language, "Average kWh per hour"),
     )
-    hrefs = {
-        fmt: report_href("load-curve", fmt, supply_point=pod, month=month, lang=language)
-        for fmt in ("csv", "xlsx")
-    }
     return (
         daily,
         profile,
         html.Div(
             [
                 comparison_table(language, names, totals_a, totals_b),
-                export_links(language, hrefs, "curves-curve-export"),
+                export_links(
+                    language, "load-curve", "curves-curve-export", supply_point=pod, month=month
+                ),
             ]
         ),
     )

@@ -14,10 +14,9 @@ from access import forecasts as fc
 from access import roles
 from dashboards import data
 from dashboards.auth import COMPANY_ID, current_principal, current_scope, guarded_callback, services
-from dashboards.components import export_links, notice, page_layout, table, unavailable_message
-from dashboards.downloads import report_href
+from dashboards.components import notice, page_layout, table, unavailable_message
 from dashboards.i18n import LANGUAGE_STORE_ID, N_, _, format_number, language_or_default
-from dashboards.reports import REPORTS, Params, html_table
+from dashboards.reports import report_section
 from dashboards.snapshot import DataUnavailable
 
 TITLE = N_("Forecasts")
@@ -66,22 +65,8 @@ def error_table(language: str, errors: list[fc.RowError]) -> html.Table:
 
 
 def in_force(language: str, company: str | None) -> html.Div:
-    report = REPORTS["forecasts"]
-    heading = html.H2(_(language, report.title))
-    try:
-        rows = report.rows(current_scope(company), Params())
-    except DataUnavailable as error:
-        return html.Div([heading, notice(unavailable_message(language, error))])
-    hrefs = {
-        fmt: report_href("forecasts", fmt, company=company, lang=language)
-        for fmt in ("csv", "xlsx")
-    }
-    return html.Div(
-        [
-            heading,
-            export_links(language, hrefs, "forecasts-export"),
-            html_table(report, rows, language, "forecasts-table"),
-        ]
+    return report_section(
+        language, "forecasts", "forecasts", current_scope(company), company=company
     )
 
 

@@ -13,7 +13,7 @@ from dash import html
 from access import roles
 from dashboards.auth import current_scope
 from dashboards.components import export_links, notice, page_layout, unavailable_message
-from dashboards.downloads import invoice_href, report_href
+from dashboards.downloads import invoice_href
 from dashboards.i18n import N_, _, language_or_default
 from dashboards.reports import REPORTS, Params, html_table
 from dashboards.snapshot import DataUnavailable
@@ -36,9 +36,6 @@ def layout(language: str | None = None, company: str | None = None, **_query: st
         rows = report.rows(current_scope(company), Params())
     except DataUnavailable as error:
         return html.Div([heading, notice(unavailable_message(language, error), "invoices-notice")])
-    hrefs = {
-        fmt: report_href("invoices", fmt, company=company, lang=language) for fmt in ("csv", "xlsx")
-    }
     return html.Div(
         [
             heading,
@@ -46,7 +43,7 @@ def layout(language: str | None = None, company: str | None = None, **_query: st
                 _(language, "The invoices you may see, newest first; the PDF opens the document."),
                 className="lead",
             ),
-            export_links(language, hrefs, "invoices-export"),
+            export_links(language, "invoices", "invoices-export", company=company),
             html_table(
                 report,
                 with_pdf_links(rows, language),

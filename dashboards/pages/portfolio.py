@@ -12,30 +12,18 @@ from plotly.graph_objects import Figure
 from access import roles
 from dashboards import data
 from dashboards.auth import COMPANY_ID, current_scope, guarded_callback
-from dashboards.components import export_links, notice, page_layout, unavailable_message
-from dashboards.downloads import report_href
+from dashboards.components import page_layout, unavailable_message
 from dashboards.figures import graph_config, message_figure, stacked_lines_figure
 from dashboards.i18n import LANGUAGE_STORE_ID, N_, _, format_month, language_or_default
-from dashboards.reports import REPORTS, Params, html_table
+from dashboards.reports import report_section
 from dashboards.snapshot import DataUnavailable
 
 TITLE = N_("Portfolio")
 
 
 def section(language: str, company: str | None, name: str) -> html.Div:
-    report = REPORTS[name]
-    heading = html.H2(_(language, report.title))
-    try:
-        rows = report.rows(current_scope(company), Params())
-    except DataUnavailable as error:
-        return html.Div([heading, notice(unavailable_message(language, error))])
-    hrefs = {fmt: report_href(name, fmt, company=company, lang=language) for fmt in ("csv", "xlsx")}
-    return html.Div(
-        [
-            heading,
-            export_links(language, hrefs, f"portfolio-{name}-export"),
-            html_table(report, rows, language, f"portfolio-{name}-table"),
-        ]
+    return report_section(
+        language, name, f"portfolio-{name}", current_scope(company), company=company
     )
 
 

@@ -9,34 +9,18 @@ from dash import dcc, html
 from access import roles
 from dashboards import data
 from dashboards.auth import current_scope
-from dashboards.components import export_links, notice, page_layout, unavailable_message
-from dashboards.downloads import report_href
+from dashboards.components import notice, page_layout, unavailable_message
 from dashboards.figures import graph_config, stacked_lines_figure
 from dashboards.i18n import N_, _, language_or_default
-from dashboards.reports import REPORTS, Params, html_table
+from dashboards.reports import report_section
 from dashboards.snapshot import DataUnavailable
 
 TITLE = N_("Prices and indices")
 
 
 def section(language: str, name: str) -> html.Div:
-    report = REPORTS[name]
-    heading = html.H2(_(language, report.title))
-    try:
-        # market prices are the same for everyone; the scope only guards business rows
-        rows = report.rows(current_scope(), Params())
-    except DataUnavailable as error:
-        return html.Div(
-            [heading, notice(unavailable_message(language, error), f"prices-{name}-notice")]
-        )
-    hrefs = {fmt: report_href(name, fmt, lang=language) for fmt in ("csv", "xlsx")}
-    return html.Div(
-        [
-            heading,
-            export_links(language, hrefs, f"prices-{name}-export"),
-            html_table(report, rows, language, f"prices-{name}-table"),
-        ]
-    )
+    # market prices are the same for everyone; the scope only guards business rows
+    return report_section(language, name, f"prices-{name}", current_scope())
 
 
 def forward_chart(language: str) -> dcc.Graph | None:

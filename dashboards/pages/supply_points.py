@@ -14,7 +14,6 @@ from access import roles
 from dashboards import data
 from dashboards.auth import current_scope
 from dashboards.components import export_links, notice, page_layout, unavailable_message
-from dashboards.downloads import report_href
 from dashboards.i18n import N_, _, language_or_default, month_names, number_symbols
 from dashboards.labels import COMMODITIES, METER_TYPES, USES, label
 from dashboards.snapshot import DataUnavailable
@@ -164,14 +163,10 @@ def layout(language: str | None = None, company: str | None = None, **_query: st
         return html.Div(
             [heading, notice(unavailable_message(language, error), "supply-points-notice")]
         )
-    hrefs = {
-        fmt: report_href("supply-points", fmt, company=company, lang=language)
-        for fmt in ("csv", "xlsx")
-    }
     return html.Div(
         [
             heading,
-            export_links(language, hrefs, "supply-points-export"),
+            export_links(language, "supply-points", "supply-points-export", company=company),
             dag.AgGrid(
                 id="supply-points-grid",
                 rowData=rows,
