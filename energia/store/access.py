@@ -23,6 +23,18 @@ from energia.store.models import Base, ExactDecimal
 ONE_PRINCIPAL = "(user_id IS NULL) <> (group_id IS NULL)"
 
 
+class Granted:
+    """The columns of a permission: its id and whom it is granted to, a user or a group."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_groups.id", ondelete="CASCADE"), index=True
+    )
+
+
 class User(Base):
     """Someone who signs in: staff or a customer's contact. The password is an argon2 hash."""
 
@@ -62,39 +74,25 @@ class GroupMember(Base):
     )
 
 
-class RoleAssignment(Base):
+class RoleAssignment(Granted, Base):
     """A role (a named set of pages) held by a user or by every member of a group."""
 
     __tablename__ = "role_assignments"
     __table_args__ = (CheckConstraint(ONE_PRINCIPAL, name="one_principal"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    group_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_groups.id", ondelete="CASCADE"), index=True
-    )
     role: Mapped[str] = mapped_column(String(32))
 
 
-class PageGrant(Base):
+class PageGrant(Granted, Base):
     """One page granted beyond what the roles give."""
 
     __tablename__ = "page_grants"
     __table_args__ = (CheckConstraint(ONE_PRINCIPAL, name="one_principal"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    group_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_groups.id", ondelete="CASCADE"), index=True
-    )
     page: Mapped[str] = mapped_column(String(32))
 
 
-class ScopeGrant(Base):
+class ScopeGrant(Granted, Base):
     """Data a user or group may see: everything, a company, or a customer node and its subtree
     (a customer, a group, a region, a cost centre)."""
 
@@ -106,13 +104,6 @@ class ScopeGrant(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    group_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_groups.id", ondelete="CASCADE"), index=True
-    )
     kind: Mapped[str] = mapped_column(String(16))
     company_id: Mapped[str | None] = mapped_column(String(32))
     # the customer node's id for customer, cost_centre and region grants
