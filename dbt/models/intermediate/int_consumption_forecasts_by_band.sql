@@ -18,6 +18,12 @@ calendar as (
 
 ),
 
+electricity_points as (
+
+    select supply_point_id from {{ ref('dim_supply_point') }} where commodity = 'ELE'
+
+),
+
 month_quarter_hours as (
 
     select
@@ -59,6 +65,8 @@ split_months as (
             else month_quarter_hours.f3
         end as quarter_hours
     from forecasts as whole
+    inner join electricity_points
+        on whole.supply_point_id = electricity_points.supply_point_id
     inner join month_quarter_hours
         on whole.month = month_quarter_hours.month
     cross join bands
