@@ -1,6 +1,5 @@
 # Two commands do everything: `make demo` runs the platform end to end, `make test` runs every test.
 SHELL := /bin/bash
-export UV_COMPILE_BYTECODE := 1
 export ENERGIA_DATA_HOME ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(ENERGIA_DATA_HOME)/dagster_home
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
@@ -19,24 +18,22 @@ demo: install data manifest load serve  ## install, generate demo data, material
 
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	$(UV) sync --frozen --quiet
+	@# bytecode at install only: imports are slow without it, and every `uv run` would redo it
+	$(UV) sync --frozen --quiet --compile-bytecode
 
 data:
 	$(RUN) python -m synthetic --out $(ENERGIA_DATA_HOME)/landing
 
 manifest:  ## dbt parse: the manifest the Dagster definitions are built from
-	$(RUN) dagster-dbt project prepare-and-package --file dagster_project/dbt_project.py
+	@# parsed against the warehouse the runs use, so their dbt reuses this parse
+	ENERGIA_WAREHOUSE=$(ENERGIA_DATA_HOME)/warehouse.duckdb \
+		$(RUN) dagster-dbt project prepare-and-package --file dagster_project/dbt_project.py
 
-load: manifest  ## the daily load, then every billing month × lot, a fresh snapshot, the demo users
+load: manifest  ## the daily load, billing for every month × lot, a fresh snapshot, the demo users
 	@mkdir -p $(DAGSTER_HOME) && cp dagster_project/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-	$(RUN) alembic upgrade head
-	$(RUN) dagster job execute -m dagster_project.definitions -j daily_load
-	$(RUN) python -m dagster_project.defs.billing.backfill
 	@# lots without auto-approval wait for an operator: the demo's operator approves what the
-	@# checks passed, and the second pass issues it (invoices on hold stay on hold)
-	$(RUN) python -m invoicing.operator --actor demo-operator approve --all-checked
-	$(RUN) python -m dagster_project.defs.billing.backfill
-	$(RUN) dagster asset materialize -m dagster_project.definitions --select serving/snapshot
+	@# checks passed, then those partitions run again and issue it (holds stay on hold)
+	$(RUN) python -m dagster_project.load --approve-as demo-operator
 	$(SEED_DEMO)
 
 serve:  ## the Dagster UI and the dashboards, with the demo users' sign-in names and passwords

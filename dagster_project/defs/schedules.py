@@ -27,6 +27,13 @@ daily_load_schedule = dg.ScheduleDefinition(
     job=daily_load, cron_schedule="0 6 * * *", execution_timezone="Europe/Rome"
 )
 
+# after billing or an operator's approval, so the dashboards show the new invoices
+publish_snapshot = dg.define_asset_job(
+    "publish_snapshot",
+    selection=dg.AssetSelection.assets(dg.AssetKey(["serving", "snapshot"])),
+    description="Publish the report and billing tables as a new snapshot for the dashboards.",
+)
+
 billing_run = dg.define_asset_job(
     "billing_run",
     selection=dg.AssetSelection.assets(*PARTITIONED),

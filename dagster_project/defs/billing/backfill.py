@@ -1,14 +1,17 @@
 """Backfill the billing job: every lot, every month the warehouse has determinants for.
 
     python -m dagster_project.defs.billing.backfill [--months 2025-01,2025-02] [--lots A,B]
+    python -m dagster_project.defs.billing.backfill --approved
 
 Runs go through the Dagster instance of DAGSTER_HOME (one after the other, oldest month first,
 since a true-up restates months billed before), so they show in the UI like scheduled ones.
+`--approved` runs only the partitions holding invoices an operator approved, to issue them.
 """
 
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from datetime import date
 
 import dagster as dg
@@ -16,22 +19,53 @@ import duckdb
 
 from dagster_project.defs.billing.partitions import LOTS, billing_partitions, partition_key
 from dagster_project.resources import default_warehouse
+from invoicing.lots import lot_of_accounts
+
+# the run's events at INFO on the console: a step's start, its summary and its end
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
-def months_with_determinants(warehouse_path: str) -> list[date]:
+def _query(warehouse_path: str, sql: str) -> list[tuple]:
+    """Rows of `sql` on the warehouse, none when the warehouse or its tables do not exist yet."""
     try:
         connection = duckdb.connect(warehouse_path, read_only=True)
     except duckdb.IOException:
         return []
     try:
-        rows = connection.execute(
-            "SELECT DISTINCT billing_month FROM reports.rpt_billing_determinants ORDER BY 1"
-        ).fetchall()
+        return connection.execute(sql).fetchall()
     except duckdb.CatalogException:
-        rows = []
+        return []
     finally:
         connection.close()
-    return [month for (month,) in rows]
+
+
+def months_with_determinants(warehouse_path: str) -> list[date]:
+    rows = _query(
+        warehouse_path, "SELECT DISTINCT billing_month FROM reports.rpt_billing_determinants"
+    )
+    return sorted(month for (month,) in rows)
+
+
+def approved_keys(warehouse_path: str) -> list[dg.MultiPartitionKey]:
+    """The partitions holding invoices approved but not issued yet, oldest month first."""
+    rows = _query(
+        warehouse_path,
+        """
+        SELECT DISTINCT billing_account_id, date_trunc('month', period_end)::DATE
+        FROM billing.invoices WHERE status = 'approved'
+        """,
+    )
+    if not rows:
+        return []
+    connection = duckdb.connect(warehouse_path, read_only=True)
+    try:
+        lot_of = lot_of_accounts(connection, LOTS)
+    finally:
+        connection.close()
+    lot_order = {lot.id: position for position, lot in enumerate(LOTS)}
+    pairs = {(month, lot_of[account]) for account, month in rows if lot_of.get(account)}
+    ordered = sorted(pairs, key=lambda pair: (pair[0], lot_order[pair[1]]))
+    return [partition_key(month, lot_id) for month, lot_id in ordered]
 
 
 def backfill_keys(months: list[date], lot_ids: list[str]) -> list[dg.MultiPartitionKey]:
@@ -39,6 +73,23 @@ def backfill_keys(months: list[date], lot_ids: list[str]) -> list[dg.MultiPartit
     known = set(billing_partitions.get_partition_keys())
     keys = [partition_key(month, lot_id) for month in sorted(months) for lot_id in lot_ids]
     return [key for key in keys if key in known]
+
+
+def run_partitions(
+    keys: Sequence[dg.MultiPartitionKey], instance: dg.DagsterInstance, **execute_options
+) -> list[dg.ExecuteInProcessResult]:
+    """Run the billing job for each key in turn, printing each outcome."""
+    from dagster_project.definitions import defs
+
+    job = defs.resolve_job_def("billing_run")
+    results = []
+    for position, key in enumerate(keys, 1):
+        result = job.execute_in_process(
+            partition_key=key, instance=instance, raise_on_error=False, **execute_options
+        )
+        print(f"billing {position}/{len(keys)} {key}: {'ok' if result.success else 'FAILED'}")
+        results.append(result)
+    return results
 
 
 def _month(text: str) -> date:
@@ -52,41 +103,47 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--months", help="YYYY-MM,... (default: every month with determinants)")
     parser.add_argument("--lots", help="lot ids, comma separated (default: every lot)")
+    parser.add_argument(
+        "--approved",
+        action="store_true",
+        help="only the partitions holding approved invoices (to issue them)",
+    )
     args = parser.parse_args(argv)
     lot_ids = [lot.id for lot in LOTS]
+    if args.approved and (args.months or args.lots):
+        parser.error("--approved picks its own partitions: leave out --months and --lots")
     if args.lots:
         unknown = sorted(set(args.lots.split(",")) - set(lot_ids))
         if unknown:
             parser.error(f"lots: {unknown[0]} is not in invoicing/lots.yaml")
         lot_ids = args.lots.split(",")
-    if args.months:
-        try:
-            months = [_month(text) for text in args.months.split(",")]
-        except argparse.ArgumentTypeError as error:
-            parser.error(str(error))
+    warehouse = str(default_warehouse().path)
+    if args.approved:
+        keys = approved_keys(warehouse)
     else:
-        months = months_with_determinants(str(default_warehouse().path))
-    keys = backfill_keys(months, lot_ids)
+        if args.months:
+            try:
+                months = [_month(text) for text in args.months.split(",")]
+            except argparse.ArgumentTypeError as error:
+                parser.error(str(error))
+        else:
+            months = months_with_determinants(warehouse)
+        keys = backfill_keys(months, lot_ids)
     if not keys:
-        print("billing backfill: nothing to bill (no determinants in the warehouse yet)")
+        print(
+            "billing backfill: no approved invoice waits to be issued"
+            if args.approved
+            else "billing backfill: nothing to bill (no determinants in the warehouse yet)"
+        )
         return 0
 
-    from dagster_project.definitions import defs
-
-    job = defs.resolve_job_def("billing_run")
-    failed = []
     # DAGSTER_HOME's instance, so the runs show in the UI; a throwaway one without it
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     with instance or dg.DagsterInstance.ephemeral() as instance:
-        for key in keys:
-            result = job.execute_in_process(
-                partition_key=key, instance=instance, raise_on_error=False
-            )
-            print(f"billing {key}: {'ok' if result.success else 'FAILED'}")
-            if not result.success:
-                failed.append(key)
+        results = run_partitions(keys, instance, run_config=QUIET_CONSOLE)
+    failed = sum(not result.success for result in results)
     if failed:
-        print(f"billing backfill: {len(failed)} of {len(keys)} partitions failed", file=sys.stderr)
+        print(f"billing backfill: {failed} of {len(keys)} partitions failed", file=sys.stderr)
         return 1
     return 0
 
