@@ -6,6 +6,8 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 DASH_PORT ?= 8050
 DAGSTER_PORT ?= 3000
+# the demo's operator approves what the checks passed; `make load APPROVE_AS=` leaves it to people
+APPROVE_AS ?= demo-operator
 # made once per data home, never committed (the data home is git-ignored)
 SECRET_KEY_FILE := $(ENERGIA_DATA_HOME)/secret_key
 DEMO_USERS_FILE := $(ENERGIA_DATA_HOME)/demo-users.txt
@@ -33,7 +35,7 @@ load: manifest  ## the daily load, billing for every month × lot, a fresh snaps
 	@mkdir -p $(DAGSTER_HOME) && cp dagster_project/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	@# lots without auto-approval wait for an operator: the demo's operator approves what the
 	@# checks passed, then those partitions run again and issue it (holds stay on hold)
-	$(RUN) python -m dagster_project.load --approve-as demo-operator
+	$(RUN) python -m dagster_project.load $(if $(APPROVE_AS),--approve-as $(APPROVE_AS))
 	$(SEED_DEMO)
 
 serve:  ## the Dagster UI and the dashboards, with the demo users' sign-in names and passwords
