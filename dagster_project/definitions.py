@@ -17,6 +17,7 @@ from dagster_project.defs.schedules import (
     billing_schedules,
     daily_load,
     daily_load_schedule,
+    issue_approved,
     publish_snapshot,
 )
 from dagster_project.defs.serving import assets as serving_assets
@@ -37,7 +38,13 @@ defs = dg.Definitions(
     asset_checks=dg.load_asset_checks_from_modules(
         [landing_assets, quality_checks, billing_assets]
     ),
-    jobs=[daily_load, billing_run, publish_snapshot, exports_schedules.outbox_retry],
+    jobs=[
+        daily_load,
+        billing_run,
+        issue_approved,
+        publish_snapshot,
+        exports_schedules.outbox_retry,
+    ],
     schedules=[
         daily_load_schedule,
         *billing_schedules,

@@ -6,7 +6,7 @@
 2. billing, every month with determinants × every lot;
 3. with --approve-as: that operator approves every invoice the checks passed
    (the demo's operator; leave it out and approval waits for a person, see invoicing.operator);
-4. billing again for the partitions holding approved invoices, which issues them;
+4. the issue of the approved invoices, and their documents, in the partitions holding them;
 5. a fresh snapshot for the dashboards.
 
 The runs go through the Dagster instance of DAGSTER_HOME, so they show in the UI as if the
@@ -64,8 +64,8 @@ def load(
     def done(started: float) -> None:
         say(f"      done in {time.perf_counter() - started:.1f} s")
 
-    def bill(keys: list) -> None:
-        billed = run_partitions(keys, instance, **options)
+    def bill(keys: list, issue_only: bool = False) -> None:
+        billed = run_partitions(keys, instance, issue_only=issue_only, **options)
         results.extend(billed)
         failed = sum(not result.success for result in billed)
         if failed:
@@ -96,8 +96,8 @@ def load(
             raise LoadFailed("the approval of checked invoices failed")
         done(started)
         keys = approved_keys(warehouse)
-        started = begin(f"billing again, to issue what was approved: {len(keys)} partitions")
-        bill(keys)
+        started = begin(f"issuing and sending what was approved: {len(keys)} partitions")
+        bill(keys, issue_only=True)
         done(started)
 
     started = begin("snapshot for the dashboards")

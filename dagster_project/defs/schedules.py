@@ -41,4 +41,13 @@ billing_run = dg.define_asset_job(
     description="Rate, check, pre-invoice, issue and send one billing month of one lot.",
 )
 
+# after an operator approves a lot's checked invoices: no rating again, only their issue and
+# the documents that go out after it
+issue_approved = dg.define_asset_job(
+    "issue_approved",
+    selection=dg.AssetSelection.assets(dg.AssetKey(["billing", "issued_invoices"])).downstream(),
+    partitions_def=billing_partitions,
+    description="Issue the approved invoices of one billing month of one lot, and send them.",
+)
+
 billing_schedules = lot_schedules(billing_run)

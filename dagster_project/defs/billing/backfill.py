@@ -76,12 +76,17 @@ def backfill_keys(months: list[date], lot_ids: list[str]) -> list[dg.MultiPartit
 
 
 def run_partitions(
-    keys: Sequence[dg.MultiPartitionKey], instance: dg.DagsterInstance, **execute_options
+    keys: Sequence[dg.MultiPartitionKey],
+    instance: dg.DagsterInstance,
+    *,
+    issue_only: bool = False,
+    **execute_options,
 ) -> list[dg.ExecuteInProcessResult]:
-    """Run the billing job for each key in turn, printing each outcome."""
+    """Run the billing job for each key in turn, printing each outcome; with `issue_only`, the
+    job that issues approved invoices and sends them, without rating again."""
     from dagster_project.definitions import defs
 
-    job = defs.resolve_job_def("billing_run")
+    job = defs.resolve_job_def("issue_approved" if issue_only else "billing_run")
     results = []
     for position, key in enumerate(keys, 1):
         result = job.execute_in_process(
@@ -140,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     # DAGSTER_HOME's instance, so the runs show in the UI; a throwaway one without it
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
     with instance or dg.DagsterInstance.ephemeral() as instance:
-        results = run_partitions(keys, instance, run_config=QUIET_CONSOLE)
+        results = run_partitions(keys, instance, issue_only=args.approved, run_config=QUIET_CONSOLE)
     failed = sum(not result.success for result in results)
     if failed:
         print(f"billing backfill: {failed} of {len(keys)} partitions failed", file=sys.stderr)
