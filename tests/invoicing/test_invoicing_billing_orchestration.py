@@ -21,7 +21,8 @@ from invoicing_fixtures import (
 )
 
 from dagster_project.defs.billing import assets as billing_assets
-from dagster_project.defs.billing.backfill import backfill_keys
+from dagster_project.defs.billing.backfill import approved_keys, backfill_keys
+from dagster_project.defs.billing.backfill import main as backfill
 from dagster_project.defs.billing.partitions import (
     LOTS,
     billing_partitions,
@@ -55,6 +56,16 @@ def test_partitions_are_month_by_lot() -> None:
         partition_key(date(2025, 1, 1), LOT),
         partition_key(FEBRUARY, LOT),
     ]
+
+
+def test_backfill_of_approved_invoices_picks_its_own_partitions(tmp_path, capsys) -> None:
+    with pytest.raises(SystemExit) as refused:
+        backfill(["--approved", "--months", "2025-02"])
+    assert refused.value.code == 2
+    assert "--approved picks its own partitions" in capsys.readouterr().err
+    # no warehouse yet: nothing waits to be issued, and nothing is created
+    assert approved_keys(str(tmp_path / "warehouse.duckdb")) == []
+    assert not (tmp_path / "warehouse.duckdb").exists()
 
 
 def test_each_lot_has_a_schedule_billing_its_cycle() -> None:
