@@ -46,3 +46,16 @@ def _(language: str | None, message: str) -> str:
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention
     """Mark `message` for the catalogues where it is defined; `_` translates it where shown."""
     return message
+
+
+class TranslatableError(Exception):
+    """An error whose message is an English template marked for the catalogues, filled with
+    `params`: `str()` is the English text, `in_language` the text a tool shows its user."""
+
+    def __init__(self, template: str, **params: object) -> None:
+        super().__init__(template.format(**params))
+        self.template = template
+        self.params = params
+
+    def in_language(self, language: str | None) -> str:
+        return _(language, self.template).format(**self.params)

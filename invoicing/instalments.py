@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from energia.store.models import Instalment as InstalmentRow
 from energia.store.models import InstalmentPlan
-from invoicing.workflow import CREDIT_NOTE_DOCUMENT, ISSUED, WorkflowError
+from invoicing.i18n import N_
+from invoicing.workflow import CREDIT_NOTE_DOCUMENT, ISSUED, MISSING, WorkflowError
 
 CENT = Decimal("0.01")
 MONTHS_PER_YEAR = 12
@@ -103,10 +104,13 @@ def create_plan(
         [invoice_id],
     ).fetchone()
     if row is None:
-        raise WorkflowError(f"invoice {invoice_id}: does not exist")
+        raise WorkflowError(MISSING, invoice_id=invoice_id)
     company_id, document_type, status, total = row
     if status != ISSUED or document_type == CREDIT_NOTE_DOCUMENT:
-        raise WorkflowError(f"invoice {invoice_id}: only issued invoices are paid in instalments")
+        raise WorkflowError(
+            N_("invoice {invoice_id}: only issued invoices are paid in instalments"),
+            invoice_id=invoice_id,
+        )
     plan = instalment_plan(total, n, first_due, annual_rate)
     with store.begin() as session:
         record = InstalmentPlan(

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 from sqlalchemy.orm import Session, sessionmaker
 
+from invoicing.i18n import N_
 from invoicing.numbering import (
     DEFAULT_SERIES,
     NumberRequest,
@@ -27,6 +28,7 @@ from invoicing.workflow import (
     APPROVED,
     CREDIT_NOTE_DOCUMENT,
     ISSUED,
+    MISSING,
     ON_HOLD,
     WorkflowError,
     record_events,
@@ -117,13 +119,17 @@ def issue_invoices(
     invoices = _invoices(connection, ids)
     missing = [i for i in ids if i not in invoices]
     if missing:
-        raise WorkflowError(f"invoice {missing[0]}: does not exist")
+        raise WorkflowError(MISSING, invoice_id=missing[0])
     known = {r.invoice_id: r for r in reservations(store, ids)}
     already = [i for i in ids if invoices[i]["status"] == ISSUED]
     for invoice_id in ids:
         status = invoices[invoice_id]["status"]
         if status not in (APPROVED, ISSUED):
-            raise WorkflowError(f"invoice {invoice_id}: is {status}, only approved ones are issued")
+            raise WorkflowError(
+                N_("invoice {invoice_id}: is {status}, only approved ones are issued"),
+                invoice_id=invoice_id,
+                status=status,
+            )
 
     # an issued invoice whose reservation is not marked written: the last run stopped just after
     # writing the warehouse
@@ -323,8 +329,8 @@ def _write(connection: duckdb.DuckDBPyConnection, to_write: list[Reservation]) -
         ).fetchone()[0]
         if written != len(to_write):
             raise WorkflowError(
-                f"issue: {len(to_write) - written} reserved invoices changed state before"
-                " their numbers were written"
+                N_("issue: {count} reserved invoices changed state before being numbered"),
+                count=len(to_write) - written,
             )
     except BaseException:
         connection.execute("ROLLBACK")

@@ -6,7 +6,9 @@
     python -m invoicing.operator due-date INVOICE_ID YYYY-MM-DD
 
 Every move goes through invoicing.workflow, so the tool can do nothing the workflow forbids,
-and each one is kept in the store's audit trail under `--actor`. The warehouse and the store
+and each one is kept in the store's audit trail under `--actor`. Messages, amounts and dates
+are in `--language` (it or en; default: the installation's ENERGIA_DEFAULT_LOCALE); the hold
+reasons are shown as the checks stored them. The warehouse and the store
 default to the platform's settings (ENERGIA_DATA_HOME, ENERGIA_OPERATIONAL_STORE_URL).
 
 Exit status: 0 done; 1 the workflow refused (an unknown invoice, a move it does not allow:
@@ -31,10 +33,12 @@ from babel import dates, numbers
 
 from energia.settings import get_settings
 from energia.store import create_store_engine, store_sessions
-from invoicing.i18n import LANGUAGES, language_or_default
+from invoicing.i18n import LANGUAGES, N_, TranslatableError, _, language_or_default
+from invoicing.preinvoice import STATUSES
 from invoicing.workflow import (
     CHECKED,
     DRAFT,
+    MISSING,
     ON_HOLD,
     WorkflowError,
     approve,
@@ -58,21 +62,25 @@ ORDER BY billing_account_id, invoice_id
 """
 
 
-class OperatorError(Exception):
+class OperatorError(TranslatableError):
     """What stops a command before the workflow is asked: the message is for the operator."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     arguments = parser.parse_args(argv)
+    # the operator's language for every message, amount and date (default: the installation's)
+    arguments.language = language = language_or_default(arguments.language)
     try:
         with _warehouse(arguments.warehouse, read_only=arguments.command == "holds") as connection:
             return arguments.run(connection, arguments)
     except OperatorError as error:
-        print(f"error: {error}", file=sys.stderr)
+        message = error.in_language(language)
+        print(_(language, "error: {message}").format(message=message), file=sys.stderr)
         return USAGE
     except WorkflowError as error:
-        print(f"refused: {error}", file=sys.stderr)
+        message = error.in_language(language)
+        print(_(language, "refused: {message}").format(message=message), file=sys.stderr)
         return REFUSED
 
 
@@ -148,11 +156,13 @@ def _warehouse(path: Path | None, *, read_only: bool):
     path = path or get_settings().warehouse_path
     # connecting would create an empty warehouse where there is none
     if not path.is_file():
-        raise OperatorError(f"no warehouse at {path}")
+        raise OperatorError(N_("no warehouse at {path}"), path=path)
     try:
         connection = duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as error:
-        raise OperatorError(f"cannot open the warehouse {path}: {error}") from None
+        raise OperatorError(
+            N_("cannot open the warehouse {path}: {error}"), path=path, error=error
+        ) from None
     try:
         yield connection
     finally:
@@ -169,12 +179,13 @@ def _holds(connection: duckdb.DuckDBPyConnection, arguments: argparse.Namespace)
     rows = connection.execute(
         HOLDS, {"company_id": arguments.company, "month_start": month, "month_end": last_day}
     ).fetchall()
-    language = language_or_default(arguments.language)
-    heading = f"{arguments.company} {month:%Y-%m}"
+    language = arguments.language
+    heading = {"company": arguments.company, "month": f"{month:%Y-%m}"}
     if not rows:
-        print(f"{heading}: no invoice on hold")
+        print(_(language, "{company} {month}: no invoice on hold").format(**heading))
         return 0
-    print(f"{heading}: {len(rows)} invoice(s) on hold")
+    on_hold = _(language, "{company} {month}: invoices on hold: {count}")
+    print(on_hold.format(count=len(rows), **heading))
     for invoice_id, account, kind, start, end, total, reason in rows:
         print(
             f"{invoice_id}\t{account}\t{kind}\t{_date(start, language)} - {_date(end, language)}"
@@ -185,21 +196,21 @@ def _holds(connection: duckdb.DuckDBPyConnection, arguments: argparse.Namespace)
 
 def _release(connection: duckdb.DuckDBPyConnection, arguments: argparse.Namespace) -> int:
     # release is for held invoices only; other moves back to draft are the workflow's own
-    _require(connection, arguments.invoice_ids, ON_HOLD, "is not on hold")
+    _require_on_hold(connection, arguments.invoice_ids)
     move = release if arguments.to == CHECKED else return_to_draft
     return _move(connection, arguments, move, arguments.to)
 
 
 def _approve(connection: duckdb.DuckDBPyConnection, arguments: argparse.Namespace) -> int:
     if arguments.all_checked == bool(arguments.invoice_ids):
-        raise OperatorError("give invoice ids or --all-checked, not both")
+        raise OperatorError(N_("give invoice ids or --all-checked, not both"))
     if arguments.all_checked:
         arguments.invoice_ids = _checked_ids(connection, arguments.company, arguments.month)
         if not arguments.invoice_ids:
-            print("no checked invoice to approve")
+            print(_(arguments.language, "no checked invoice to approve"))
             return 0
     elif arguments.company or arguments.month:
-        raise OperatorError("--company and --month go with --all-checked")
+        raise OperatorError(N_("--company and --month go with --all-checked"))
     return _move(connection, arguments, approve, "approved")
 
 
@@ -227,8 +238,9 @@ def _move(
     to_status: str,
 ) -> int:
     moved = move(connection, _store(arguments), arguments.invoice_ids, actor=arguments.actor)
+    status = _(arguments.language, STATUSES[to_status])
     for invoice_id in moved:
-        print(f"{invoice_id}: {to_status}")
+        print(f"{invoice_id}: {status}")
     return 0
 
 
@@ -240,21 +252,27 @@ def _due_date(connection: duckdb.DuckDBPyConnection, arguments: argparse.Namespa
         arguments.due_date,
         actor=arguments.actor,
     )
-    language = language_or_default(arguments.language)
-    print(f"{arguments.invoice_id}: due {_date(arguments.due_date, language)}")
+    due = _date(arguments.due_date, arguments.language)
+    print(
+        _(arguments.language, "{invoice_id}: due {date}").format(
+            invoice_id=arguments.invoice_id, date=due
+        )
+    )
     return 0
 
 
-def _require(
-    connection: duckdb.DuckDBPyConnection, invoice_ids: Sequence[str], status: str, problem: str
-) -> None:
-    """Refuse, naming the first invoice, unless every invoice exists and has `status`."""
+def _require_on_hold(connection: duckdb.DuckDBPyConnection, invoice_ids: Sequence[str]) -> None:
+    """Refuse, naming the first invoice, unless every invoice exists and is on hold."""
     current = statuses(connection, invoice_ids)
     for invoice_id in invoice_ids:
         if invoice_id not in current:
-            raise WorkflowError(f"invoice {invoice_id}: does not exist")
-        if current[invoice_id] != status:
-            raise WorkflowError(f"invoice {invoice_id}: {problem} (it is {current[invoice_id]})")
+            raise WorkflowError(MISSING, invoice_id=invoice_id)
+        if current[invoice_id] != ON_HOLD:
+            raise WorkflowError(
+                N_("invoice {invoice_id}: is not on hold (it is {status})"),
+                invoice_id=invoice_id,
+                status=current[invoice_id],
+            )
 
 
 def _money(amount: Decimal | None, language: str) -> str:

@@ -9,6 +9,7 @@ import duckdb
 from sqlalchemy.orm import Session, sessionmaker
 
 from energia.store.models import InvoiceEvent
+from invoicing.i18n import N_, TranslatableError
 from invoicing.numbering import reservations
 
 DRAFT, CHECKED, APPROVED, ISSUED, ON_HOLD = "draft", "checked", "approved", "issued", "on_hold"
@@ -27,8 +28,13 @@ INVOICE_DOCUMENT = "TD01"
 CREDIT_NOTE_DOCUMENT = "TD04"
 
 
-class WorkflowError(ValueError):
+class WorkflowError(TranslatableError, ValueError):
     """A move the workflow does not allow; the message names the invoice and the reason."""
+
+
+MISSING = N_("invoice {invoice_id}: does not exist")
+UNCHANGEABLE = N_("invoice {invoice_id}: issued invoices never change")
+RESERVED = N_("invoice {invoice_id}: its number is reserved, it can only be issued")
 
 
 def statuses(connection: duckdb.DuckDBPyConnection, invoice_ids: Iterable[str]) -> dict[str, str]:
@@ -57,9 +63,13 @@ def transition(
     clears it. An approved invoice whose number is reserved can only be issued, never sent back.
     """
     if to_status not in STATUSES:
-        raise WorkflowError(f"status {to_status!r}: not one of {', '.join(STATUSES)}")
+        raise WorkflowError(
+            N_("status {status!r}: not one of {statuses}"),
+            status=to_status,
+            statuses=", ".join(STATUSES),
+        )
     if to_status == ISSUED:
-        raise WorkflowError("status 'issued': only invoicing.issue.issue_invoices issues")
+        raise WorkflowError(N_("status 'issued': only invoicing.issue.issue_invoices issues"))
     if isinstance(invoice_ids, Mapping):
         reasons = {i: invoice_ids[i] or reason for i in invoice_ids}
     else:
@@ -70,15 +80,18 @@ def transition(
     if to_status == ON_HOLD:
         for invoice_id, text in reasons.items():
             if not (text and text.strip()):
-                raise WorkflowError(f"invoice {invoice_id}: a hold needs a reason for the operator")
+                raise WorkflowError(
+                    N_("invoice {invoice_id}: a hold needs a reason for the operator"),
+                    invoice_id=invoice_id,
+                )
     current = statuses(connection, ids)
     for invoice_id in ids:
         if invoice_id not in current:
-            raise WorkflowError(f"invoice {invoice_id}: does not exist")
+            raise WorkflowError(MISSING, invoice_id=invoice_id)
         _check_move(invoice_id, current[invoice_id], to_status)
     reserved = _reserved(store, [i for i in ids if current[i] == APPROVED])
     if reserved:
-        raise WorkflowError(f"invoice {reserved[0]}: its number is reserved, it can only be issued")
+        raise WorkflowError(RESERVED, invoice_id=reserved[0])
     # one statement, so all or none; the status test repeats the checks above in the statement
     # itself: an issued row is never written, whatever happened in between
     connection.execute(
@@ -98,9 +111,14 @@ def transition(
 
 def _check_move(invoice_id: str, from_status: str, to_status: str) -> None:
     if from_status == ISSUED:
-        raise WorkflowError(f"invoice {invoice_id}: issued invoices never change")
+        raise WorkflowError(UNCHANGEABLE, invoice_id=invoice_id)
     if to_status not in TRANSITIONS.get(from_status, frozenset()):
-        raise WorkflowError(f"invoice {invoice_id}: cannot go from {from_status} to {to_status}")
+        raise WorkflowError(
+            N_("invoice {invoice_id}: cannot go from {from_status} to {to_status}"),
+            invoice_id=invoice_id,
+            from_status=from_status,
+            to_status=to_status,
+        )
 
 
 def _reserved(store: sessionmaker[Session], invoice_ids: list[str]) -> list[str]:
@@ -163,11 +181,11 @@ def set_due_date(
     """Give one invoice a due date other than its contract's (IN4), before it is issued."""
     current = statuses(connection, [invoice_id])
     if invoice_id not in current:
-        raise WorkflowError(f"invoice {invoice_id}: does not exist")
+        raise WorkflowError(MISSING, invoice_id=invoice_id)
     if current[invoice_id] == ISSUED:
-        raise WorkflowError(f"invoice {invoice_id}: issued invoices never change")
+        raise WorkflowError(UNCHANGEABLE, invoice_id=invoice_id)
     if _reserved(store, [invoice_id]):
-        raise WorkflowError(f"invoice {invoice_id}: its number is reserved, it can only be issued")
+        raise WorkflowError(RESERVED, invoice_id=invoice_id)
     connection.execute(
         "UPDATE billing.invoices SET due_date = ? WHERE invoice_id = ? AND status <> 'issued'",
         [due_date, invoice_id],

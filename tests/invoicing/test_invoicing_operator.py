@@ -49,8 +49,10 @@ def files(tmp_path, store) -> tuple[Path, str]:
 
 
 def operator(files: tuple[Path, str], *arguments: str) -> int:
+    """The tool in English unless the arguments name another language."""
     warehouse, store = files
-    return main(["--warehouse", str(warehouse), "--store", store, "--actor", "anna", *arguments])
+    options = ["--warehouse", str(warehouse), "--store", store, "--actor", "anna"]
+    return main([*options, "--language", "en", *arguments])
 
 
 def invoice_row(files: tuple[Path, str], invoice_id: str) -> tuple:
@@ -67,7 +69,7 @@ def test_holds_lists_the_companys_held_invoices_of_the_month_with_reasons(files,
     )
 
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "C01 2025-03: 2 invoice(s) on hold"
+    assert out[0] == "C01 2025-03: fatture sospese: 2"
     neg, odd = (line.split("\t") for line in out[1:])
     assert neg[:3] == ["NEG", "BA01", "regular"]
     assert neg[4] == "-13,20\xa0€"  # -100 × 0.12 + 10% VAT, written the Italian way
@@ -87,7 +89,7 @@ def test_release_to_checked_or_to_draft_and_the_audit_trail(files, store, capsys
     assert operator(files, "release", "ODD") == 0
     assert operator(files, "release", "NEG", "--to", "draft") == 0
 
-    assert capsys.readouterr().out == "ODD: checked\nNEG: draft\n"
+    assert capsys.readouterr().out == "ODD: Checked\nNEG: Draft\n"
     assert invoice_row(files, "ODD")[:2] == ("checked", None)
     assert invoice_row(files, "NEG")[:2] == ("draft", None)
     with store() as session:
@@ -106,6 +108,10 @@ def test_release_refuses_an_invoice_not_on_hold_and_moves_none(files, capsys) ->
     assert invoice_row(files, "ODD")[0] == "on_hold"
     assert operator(files, "release", "NOPE") == 1
     assert capsys.readouterr().err == "refused: invoice NOPE: does not exist\n"
+    assert operator(files, "--language", "it", "approve", "ODD") == 1
+    assert capsys.readouterr().err == (
+        "rifiutato: fattura ODD: non può passare da on_hold a approved\n"
+    )
 
 
 def test_approve_only_checked_invoices(files, capsys) -> None:
@@ -127,7 +133,7 @@ def test_approve_every_checked_invoice_of_a_company_and_month(files, capsys) -> 
     assert invoice_row(files, "OK")[0] == "checked"
 
     assert operator(files, "approve", "--all-checked", "--month", "2025-04") == 0
-    assert capsys.readouterr().out.splitlines() == ["OK: approved"]
+    assert capsys.readouterr().out.splitlines() == ["OK: Approved"]
     assert invoice_row(files, "OK")[0] == "approved"
     assert [invoice_row(files, i)[0] for i in ("NEG", "ODD")] == ["on_hold", "on_hold"]
 
@@ -137,7 +143,7 @@ def test_approve_every_checked_invoice_of_a_company_and_month(files, capsys) -> 
 
 def test_due_date_before_issue_only(files, capsys) -> None:
     assert operator(files, "--language", "it", "due-date", "OK", "2025-05-31") == 0
-    assert capsys.readouterr().out == "OK: due 31/05/25\n"
+    assert capsys.readouterr().out == "OK: scadenza 31/05/25\n"
     assert invoice_row(files, "OK") == ("checked", None, date(2025, 5, 31))
 
     issued_due = invoice_row(files, "ISSUED")[2]
@@ -156,8 +162,9 @@ def test_malformed_commands_exit_2(files, tmp_path, capsys) -> None:
     assert exit_info.value.code == 2
     assert "not a month YYYY-MM: 'March'" in capsys.readouterr().err
     missing = tmp_path / "nowhere.duckdb"
+    # the installation's language by default: Italian
     assert main(["--warehouse", str(missing), "approve", "OK"]) == 2
-    assert capsys.readouterr().err == f"error: no warehouse at {missing}\n"
+    assert capsys.readouterr().err == f"errore: nessun warehouse in {missing}\n"
     assert not missing.exists()
 
 
