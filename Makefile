@@ -28,14 +28,14 @@ data:
 
 manifest:  ## dbt parse: the manifest the Dagster definitions are built from
 	@# parsed against the warehouse the runs use, so their dbt reuses this parse
-	ENERGIA_WAREHOUSE=$(ENERGIA_DATA_HOME)/warehouse.duckdb \
+	ENERGIA_WAREHOUSE=$(abspath $(ENERGIA_DATA_HOME))/warehouse.duckdb \
 		$(RUN) dagster-dbt project prepare-and-package --file dagster_project/dbt_project.py
 
 load: manifest  ## the daily load, billing for every month × lot, a fresh snapshot, the demo users
 	@mkdir -p $(DAGSTER_HOME) && cp dagster_project/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
 	@# lots without auto-approval wait for an operator: the demo's operator approves what the
 	@# checks passed, then those partitions run again and issue it (holds stay on hold)
-	$(RUN) python -m dagster_project.load $(if $(APPROVE_AS),--approve-as $(APPROVE_AS))
+	$(RUN) python -m dagster_project.load $(if $(APPROVE_AS),--approve-as '$(APPROVE_AS)')
 	$(SEED_DEMO)
 
 serve:  ## the Dagster UI and the dashboards, with the demo users' sign-in names and passwords

@@ -65,7 +65,7 @@ def load(
         say(f"      done in {time.perf_counter() - started:.1f} s")
 
     def bill(keys: list, issue_only: bool = False) -> None:
-        billed = run_partitions(keys, instance, issue_only=issue_only, **options)
+        billed = run_partitions(keys, instance, issue_only=issue_only, say=say, **options)
         results.extend(billed)
         failed = sum(not result.success for result in billed)
         if failed:
@@ -95,7 +95,7 @@ def load(
         if operator([*approve, "--all-checked"]) != 0:
             raise LoadFailed("the approval of checked invoices failed")
         done(started)
-        keys = approved_keys(warehouse)
+        keys = approved_keys(warehouse, say=say)
         started = begin(f"issuing and sending what was approved: {len(keys)} partitions")
         bill(keys, issue_only=True)
         done(started)

@@ -59,3 +59,11 @@ class TranslatableError(Exception):
 
     def in_language(self, language: str | None) -> str:
         return _(language, self.template).format(**self.params)
+
+    def __reduce__(self):
+        # rebuilt from the template, not from the message it was filled into
+        return _rebuild, (type(self), self.template, self.params)
+
+
+def _rebuild(kind: type[TranslatableError], template: str, params: dict) -> TranslatableError:
+    return kind(template, **params)

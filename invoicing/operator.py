@@ -8,7 +8,8 @@
 Every move goes through invoicing.workflow, so the tool can do nothing the workflow forbids,
 and each one is kept in the store's audit trail under `--actor`. Messages, amounts and dates
 are in `--language` (it or en; default: the installation's ENERGIA_DEFAULT_LOCALE); the hold
-reasons are shown as the checks stored them. The warehouse and the store
+reasons are shown as the checks stored them, and the usage errors and the invoice kinds stay
+in English. The warehouse and the store
 default to the platform's settings (ENERGIA_DATA_HOME, ENERGIA_OPERATIONAL_STORE_URL).
 
 Exit status: 0 done; 1 the workflow refused (an unknown invoice, a move it does not allow:
@@ -34,12 +35,12 @@ from babel import dates, numbers
 from energia.settings import get_settings
 from energia.store import create_store_engine, store_sessions
 from invoicing.i18n import LANGUAGES, N_, TranslatableError, _, language_or_default
-from invoicing.preinvoice import STATUSES
 from invoicing.workflow import (
     CHECKED,
     DRAFT,
     MISSING,
     ON_HOLD,
+    STATUS_LABELS,
     WorkflowError,
     approve,
     release,
@@ -203,7 +204,7 @@ def _release(connection: duckdb.DuckDBPyConnection, arguments: argparse.Namespac
 
 def _approve(connection: duckdb.DuckDBPyConnection, arguments: argparse.Namespace) -> int:
     if arguments.all_checked == bool(arguments.invoice_ids):
-        raise OperatorError(N_("give invoice ids or --all-checked, not both"))
+        raise OperatorError(N_("give invoice ids or --all-checked: one of the two"))
     if arguments.all_checked:
         arguments.invoice_ids = _checked_ids(connection, arguments.company, arguments.month)
         if not arguments.invoice_ids:
@@ -238,7 +239,7 @@ def _move(
     to_status: str,
 ) -> int:
     moved = move(connection, _store(arguments), arguments.invoice_ids, actor=arguments.actor)
-    status = _(arguments.language, STATUSES[to_status])
+    status = _(arguments.language, STATUS_LABELS[to_status])
     for invoice_id in moved:
         print(f"{invoice_id}: {status}")
     return 0

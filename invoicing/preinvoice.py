@@ -13,6 +13,7 @@ import duckdb
 import xlsxwriter
 
 from invoicing.i18n import N_, _, language_or_default
+from invoicing.workflow import STATUS_LABELS
 
 # names of the cells holding the totals, for whoever reads the workbook by program
 TOTAL_NAMES = ("taxable", "vat_total", "total")
@@ -47,13 +48,6 @@ LINE_HEADINGS = (
 VAT_HEADINGS = (N_("VAT rate"), N_("Taxable"), N_("VAT"))
 TOTAL_LABELS = {"taxable": N_("Taxable"), "vat_total": N_("VAT"), "total": N_("Total")}
 DOCUMENT_TYPES = {"TD01": N_("Invoice"), "TD04": N_("Credit note")}
-STATUSES = {
-    "draft": N_("Draft"),
-    "checked": N_("Checked"),
-    "approved": N_("Approved"),
-    "issued": N_("Issued"),
-    "on_hold": N_("On hold"),
-}
 GROUPS = {
     "energy": N_("Energy supply"),
     "network": N_("Network and meter"),
@@ -139,7 +133,7 @@ def write_pre_invoice(connection: duckdb.DuckDBPyConnection, invoice_id: str, pa
     header = {
         **document.header,
         "document_label": _(language, DOCUMENT_TYPES.get(document.header["document_type"], "")),
-        "status_label": _(language, STATUSES.get(document.header["status"], "")),
+        "status_label": _(language, STATUS_LABELS.get(document.header["status"], "")),
     }
     workbook = xlsxwriter.Workbook(str(path))
     try:

@@ -9,11 +9,19 @@ import duckdb
 from sqlalchemy.orm import Session, sessionmaker
 
 from energia.store.models import InvoiceEvent
-from invoicing.i18n import N_, TranslatableError
+from invoicing.i18n import N_, TranslatableError, _
 from invoicing.numbering import reservations
 
 DRAFT, CHECKED, APPROVED, ISSUED, ON_HOLD = "draft", "checked", "approved", "issued", "on_hold"
 STATUSES = (DRAFT, CHECKED, APPROVED, ISSUED, ON_HOLD)
+# what people read for each status
+STATUS_LABELS = {
+    DRAFT: N_("Draft"),
+    CHECKED: N_("Checked"),
+    APPROVED: N_("Approved"),
+    ISSUED: N_("Issued"),
+    ON_HOLD: N_("On hold"),
+}
 
 # Issuing (approved -> issued) happens only in invoicing.issue, which numbers the invoice.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -29,7 +37,17 @@ CREDIT_NOTE_DOCUMENT = "TD04"
 
 
 class WorkflowError(TranslatableError, ValueError):
-    """A move the workflow does not allow; the message names the invoice and the reason."""
+    """A move the workflow does not allow; the message names the invoice and the reason.
+    `str()` names statuses by their codes; `in_language` by their labels."""
+
+    def in_language(self, language: str | None) -> str:
+        params = {
+            name: _(language, STATUS_LABELS[value]).lower()
+            if name.endswith("status") and value in STATUS_LABELS
+            else value
+            for name, value in self.params.items()
+        }
+        return _(language, self.template).format(**params)
 
 
 MISSING = N_("invoice {invoice_id}: does not exist")

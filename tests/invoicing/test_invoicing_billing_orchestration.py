@@ -12,9 +12,11 @@ import duckdb
 import pytest
 from invoicing_fixtures import (
     Account,
+    Line,
     MeteredPoint,
     add_accounts,
     add_points,
+    insert_invoice,
     load_reference_seeds,
     new_warehouse,
     set_consumption,
@@ -66,6 +68,32 @@ def test_backfill_of_approved_invoices_picks_its_own_partitions(tmp_path, capsys
     # no warehouse yet: nothing waits to be issued, and nothing is created
     assert approved_keys(str(tmp_path / "warehouse.duckdb")) == []
     assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_approved_invoices_name_their_partition_or_why_none_issues_them(tmp_path) -> None:
+    path = tmp_path / "warehouse.duckdb"
+    connection = new_warehouse(path)
+    stray = Account("C09-BA1", company_id="C09")  # no lot takes company C09
+    try:
+        add_accounts(connection, [HOME, OTHER_LOT, stray])
+        line = [Line("IT001E00000001", Decimal("100"), Decimal("0.12"))]
+        insert_invoice(connection, "FEB", HOME, FEBRUARY, line, status="approved")
+        insert_invoice(connection, "FEB2", OTHER_LOT, FEBRUARY, line, status="approved")
+        insert_invoice(connection, "OLD", HOME, date(2023, 12, 1), line, status="approved")
+        insert_invoice(connection, "STRAY", stray, FEBRUARY, line, status="approved")
+        insert_invoice(connection, "DONE", HOME, date(2025, 3, 1), line, status="checked")
+    finally:
+        connection.close()
+
+    said: list[str] = []
+    assert approved_keys(str(path), say=said.append) == [
+        partition_key(FEBRUARY, LOT),
+        partition_key(FEBRUARY, "C01-monthly-business"),
+    ]
+    assert said == [
+        "C01-BA1 2023-12 (lot C01-monthly-domestic): approved, but no billing partition issues it",
+        "C09-BA1 2025-02 (no lot): approved, but no billing partition issues it",
+    ]
 
 
 def test_each_lot_has_a_schedule_billing_its_cycle() -> None:

@@ -3,6 +3,7 @@ a due date, on a real warehouse file and store, through the workflow's rules."""
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 from datetime import date
@@ -18,7 +19,7 @@ from energia.store import InvoiceEvent
 from invoicing.checks import run_checks
 from invoicing.issue import issue_invoices
 from invoicing.operator import main
-from invoicing.workflow import hold
+from invoicing.workflow import MISSING, WorkflowError, hold
 
 ROOT = Path(__file__).resolve().parents[2]
 MARCH, APRIL = date(2025, 3, 1), date(2025, 4, 1)
@@ -110,7 +111,7 @@ def test_release_refuses_an_invoice_not_on_hold_and_moves_none(files, capsys) ->
     assert capsys.readouterr().err == "refused: invoice NOPE: does not exist\n"
     assert operator(files, "--language", "it", "approve", "ODD") == 1
     assert capsys.readouterr().err == (
-        "rifiutato: fattura ODD: non può passare da on_hold a approved\n"
+        "rifiutato: fattura ODD: non può passare da sospesa a approvata\n"
     )
 
 
@@ -119,7 +120,7 @@ def test_approve_only_checked_invoices(files, capsys) -> None:
     assert invoice_row(files, "OK")[0] == "approved"
 
     assert operator(files, "approve", "ODD") == 1
-    assert "cannot go from on_hold to approved" in capsys.readouterr().err
+    assert "cannot go from on hold to approved" in capsys.readouterr().err
     assert invoice_row(files, "ODD")[0] == "on_hold"
     assert operator(files, "approve", "ISSUED") == 1
     assert "issued invoices never change" in capsys.readouterr().err
@@ -192,3 +193,11 @@ def test_runs_as_a_module(files) -> None:
     )
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout.splitlines()[1].startswith("OTHER\tBA03\t")
+
+
+def test_a_refusal_reads_in_both_languages_and_survives_pickling() -> None:
+    error = WorkflowError(MISSING, invoice_id="A{1}")  # braces in a value stay as they are
+    again = pickle.loads(pickle.dumps(error))
+    assert str(again) == str(error) == "invoice A{1}: does not exist"
+    assert again.in_language("it") == "fattura A{1}: non esiste"
+    assert again.in_language("en") == "invoice A{1}: does not exist"

@@ -11,7 +11,7 @@ since a true-up restates months billed before), so they show in the UI like sche
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import dagster as dg
@@ -46,8 +46,12 @@ def months_with_determinants(warehouse_path: str) -> list[date]:
     return sorted(month for (month,) in rows)
 
 
-def approved_keys(warehouse_path: str) -> list[dg.MultiPartitionKey]:
-    """The partitions holding invoices approved but not issued yet, oldest month first."""
+def approved_keys(
+    warehouse_path: str, say: Callable[[str], None] = print
+) -> list[dg.MultiPartitionKey]:
+    """The partitions holding invoices approved but not issued yet, oldest month first. An
+    approved invoice no partition can issue (its account in no lot, its month outside the
+    partitions) is named through `say`, not dropped in silence."""
     rows = _query(
         warehouse_path,
         """
@@ -62,8 +66,16 @@ def approved_keys(warehouse_path: str) -> list[dg.MultiPartitionKey]:
         lot_of = lot_of_accounts(connection, LOTS)
     finally:
         connection.close()
+    known = set(billing_partitions.get_partition_keys())
     lot_order = {lot.id: position for position, lot in enumerate(LOTS)}
-    pairs = {(month, lot_of[account]) for account, month in rows if lot_of.get(account)}
+    pairs = set()
+    for account, month in sorted(rows):
+        lot_id = lot_of.get(account)
+        if lot_id and partition_key(month, lot_id) in known:
+            pairs.add((month, lot_id))
+        else:
+            where = f"lot {lot_id}" if lot_id else "no lot"
+            say(f"{account} {month:%Y-%m} ({where}): approved, but no billing partition issues it")
     ordered = sorted(pairs, key=lambda pair: (pair[0], lot_order[pair[1]]))
     return [partition_key(month, lot_id) for month, lot_id in ordered]
 
@@ -80,6 +92,7 @@ def run_partitions(
     instance: dg.DagsterInstance,
     *,
     issue_only: bool = False,
+    say: Callable[[str], None] = print,
     **execute_options,
 ) -> list[dg.ExecuteInProcessResult]:
     """Run the billing job for each key in turn, printing each outcome; with `issue_only`, the
@@ -92,7 +105,7 @@ def run_partitions(
         result = job.execute_in_process(
             partition_key=key, instance=instance, raise_on_error=False, **execute_options
         )
-        print(f"billing {position}/{len(keys)} {key}: {'ok' if result.success else 'FAILED'}")
+        say(f"billing {position}/{len(keys)} {key}: {'ok' if result.success else 'FAILED'}")
         results.append(result)
     return results
 
