@@ -24,25 +24,20 @@ electricity_points as (
 
 ),
 
-month_quarter_hours as (
+band_quarter_hours as (
 
-    select
-        month,
-        sum(f1_quarter_hours) as f1,
-        sum(f2_quarter_hours) as f2,
-        sum(f3_quarter_hours) as f3
-    from calendar
-    group by month
-
-),
-
-bands as (
-
-    select 'F1' as band
-    union all
-    select 'F2' as band
-    union all
-    select 'F3' as band
+    -- each month's quarter hours per band, and the whole month as 'ALL'
+    select month, band, quarter_hours
+    from (
+        select
+            month,
+            sum(f1_quarter_hours) as "F1",
+            sum(f2_quarter_hours) as "F2",
+            sum(f3_quarter_hours) as "F3",
+            sum(f1_quarter_hours + f2_quarter_hours + f3_quarter_hours) as "ALL"
+        from calendar
+        group by month
+    ) unpivot (quarter_hours for band in ("F1", "F2", "F3", "ALL"))
 
 ),
 
@@ -52,31 +47,29 @@ split_months as (
     select
         whole.supply_point_id,
         whole.month,
-        bands.band,
+        part.band,
         {{ apportion(
             'cast(whole.quantity as decimal(38, 6))',
-            "case bands.band when 'F1' then month_quarter_hours.f1 "
-            ~ "when 'F2' then month_quarter_hours.f2 else month_quarter_hours.f3 end",
-            'month_quarter_hours.f1 + month_quarter_hours.f2 + month_quarter_hours.f3'
+            'part.quarter_hours',
+            'whole_month.quarter_hours'
         ) }} as quantity,
-        case bands.band
-            when 'F1' then month_quarter_hours.f1
-            when 'F2' then month_quarter_hours.f2
-            else month_quarter_hours.f3
-        end as quarter_hours
+        part.quarter_hours
     from forecasts as whole
     inner join electricity_points
         on whole.supply_point_id = electricity_points.supply_point_id
-    inner join month_quarter_hours
-        on whole.month = month_quarter_hours.month
-    cross join bands
+    inner join band_quarter_hours as whole_month
+        on whole.month = whole_month.month
+        and whole_month.band = 'ALL'
+    inner join band_quarter_hours as part
+        on whole.month = part.month
+        and part.band <> 'ALL'
     where whole.band = 'ALL'
         and not exists (
             select 1
             from forecasts as own
             where own.supply_point_id = whole.supply_point_id
                 and own.month = whole.month
-                and own.band = bands.band
+                and own.band = part.band
         )
 
 ),
@@ -88,15 +81,19 @@ declared as (
         forecasts.month,
         forecasts.band,
         forecasts.quantity,
-        case forecasts.band
-            when 'F1' then month_quarter_hours.f1
-            when 'F2' then month_quarter_hours.f2
-            when 'F3' then month_quarter_hours.f3
-            else month_quarter_hours.f1 + month_quarter_hours.f2 + month_quarter_hours.f3
-        end as quarter_hours
+        band_quarter_hours.quarter_hours
     from forecasts
-    inner join month_quarter_hours
-        on forecasts.month = month_quarter_hours.month
+    inner join band_quarter_hours
+        on forecasts.month = band_quarter_hours.month
+        and forecasts.band = band_quarter_hours.band
+
+),
+
+all_forecasts as (
+
+    select * from declared
+    union all by name
+    select * from split_months
 
 )
 
@@ -106,12 +103,4 @@ select
     band,
     cast(quantity as decimal(18, 6)) as quantity,
     cast(quarter_hours as integer) as quarter_hours
-from declared
-union all
-select
-    supply_point_id,
-    month,
-    band,
-    cast(quantity as decimal(18, 6)) as quantity,
-    cast(quarter_hours as integer) as quarter_hours
-from split_months
+from all_forecasts
