@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from typing import TypeVar
 
 import dagster as dg
 import duckdb
@@ -21,29 +22,36 @@ from dagster_project.defs.billing.partitions import LOTS, billing_partitions, pa
 from dagster_project.resources import default_warehouse
 from invoicing.lots import lot_of_accounts
 
+T = TypeVar("T")
+
 # the run's events at INFO on the console: a step's start, its summary and its end
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
-def _query(warehouse_path: str, sql: str) -> list[tuple]:
-    """Rows of `sql` on the warehouse, none when the warehouse or its tables do not exist yet."""
+def _read(warehouse_path: str, read: Callable[[duckdb.DuckDBPyConnection], T], empty: T) -> T:
+    """`read` on one read-only connection; `empty` when the warehouse or its tables do not
+    exist yet."""
     try:
         connection = duckdb.connect(warehouse_path, read_only=True)
     except duckdb.IOException:
-        return []
+        return empty
     try:
-        return connection.execute(sql).fetchall()
+        return read(connection)
     except duckdb.CatalogException:
-        return []
+        return empty
     finally:
         connection.close()
 
 
 def months_with_determinants(warehouse_path: str) -> list[date]:
-    rows = _query(
-        warehouse_path, "SELECT DISTINCT billing_month FROM reports.rpt_billing_determinants"
-    )
-    return sorted(month for (month,) in rows)
+    sql = "SELECT DISTINCT billing_month FROM reports.rpt_billing_determinants ORDER BY 1"
+    return _read(warehouse_path, lambda c: [month for (month,) in c.execute(sql).fetchall()], [])
+
+
+APPROVED = """
+SELECT DISTINCT billing_account_id, date_trunc('month', period_end)::DATE
+FROM billing.invoices WHERE status = 'approved'
+"""
 
 
 def approved_keys(
@@ -52,20 +60,12 @@ def approved_keys(
     """The partitions holding invoices approved but not issued yet, oldest month first. An
     approved invoice no partition can issue (its account in no lot, its month outside the
     partitions) is named through `say`, not dropped in silence."""
-    rows = _query(
-        warehouse_path,
-        """
-        SELECT DISTINCT billing_account_id, date_trunc('month', period_end)::DATE
-        FROM billing.invoices WHERE status = 'approved'
-        """,
-    )
-    if not rows:
-        return []
-    connection = duckdb.connect(warehouse_path, read_only=True)
-    try:
-        lot_of = lot_of_accounts(connection, LOTS)
-    finally:
-        connection.close()
+
+    def approved(connection: duckdb.DuckDBPyConnection) -> tuple[list[tuple], dict]:
+        rows = connection.execute(APPROVED).fetchall()
+        return rows, lot_of_accounts(connection, LOTS) if rows else {}
+
+    rows, lot_of = _read(warehouse_path, approved, ([], {}))
     known = set(billing_partitions.get_partition_keys())
     lot_order = {lot.id: position for position, lot in enumerate(LOTS)}
     pairs = set()
