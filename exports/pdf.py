@@ -106,22 +106,30 @@ def _chart_data(doc: InvoiceDocument, labels: Labels) -> list[dict]:
         )
         if not months:
             continue
-        top = max(m.quantity for m in months)
+        top = max(months, key=lambda m: m.quantity)
+        unit = months[0].unit
         charts.append(
             {
                 "commodity": commodity,
                 "title": labels(
                     "{commodity} consumption, last 12 months ({unit})",
                     commodity=labels.coded("commodity", commodity),
-                    unit=months[0].unit,
+                    unit=unit,
                 ),
-                "unit": months[0].unit,
+                "unit": unit,
+                "caption": labels(
+                    "{total} {unit} in all; the highest month, {month}: {top} {unit}",
+                    total=labels.number(sum((m.quantity for m in months), Decimal(0))),
+                    month=labels.month(top.month),
+                    top=labels.number(top.quantity),
+                    unit=unit,
+                ),
                 "bars": [
                     {
                         "month": labels.month(m.month),
                         "value": labels.number(m.quantity),
                         # a drawing proportion, never an amount
-                        "share": float(m.quantity / top) if top > 0 else 0.0,
+                        "share": float(m.quantity / top.quantity) if top.quantity > 0 else 0.0,
                     }
                     for m in months
                 ],
@@ -309,6 +317,8 @@ class InvoiceRenderer:
                     "labels": self._labels_json,
                 },
                 pdf_tags=False,
+                # page contents left uncompressed: the cut compresses them, faster (pdfsplit)
+                pretty=True,
             )
         except RuntimeError as error:
             first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)

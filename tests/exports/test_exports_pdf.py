@@ -71,6 +71,11 @@ def test_chart_covers_the_last_twelve_months(issued, renderer):
     labels = Labels(doc.customer.language)
     for month in months:
         assert labels.month(month) in text
+    # the year's total and its highest month, over the bars
+    for commodity in {m.commodity for m in doc.consumption}:
+        quantities = [m.quantity for m in doc.consumption if m.commodity == commodity]
+        assert normalised(labels.number(sum(quantities, Decimal(0)))) in text
+        assert normalised(labels.number(max(quantities))) in text
 
 
 def test_instalments_and_credit_note_reference(issued, renderer):
