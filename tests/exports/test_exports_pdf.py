@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
+import subprocess
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -173,6 +175,26 @@ def test_a_run_is_cut_into_standalone_pdfs_of_their_own_pages(renderer):
         # the same pages as the invoice laid out alone
         alone = PdfReader(io.BytesIO(renderer.render(doc)))
         assert [p.extract_text() for p in reader.pages] == [p.extract_text() for p in alone.pages]
+
+
+def test_the_cut_compresses_every_stream_and_poppler_reads_it_cleanly(renderer, tmp_path):
+    """Typst writes its plain output; the cut deflates contents and un-hexes fonts itself."""
+    docs = [sample_invoice(n) for n in range(3)]
+    for doc, pdf in zip(docs, renderer.render_many(docs), strict=True):
+        streams = re.findall(rb"<<(.*?)>>\s*stream\n", pdf, re.S)
+        assert streams
+        assert all(re.search(rb"/Filter\s*/FlateDecode", d) for d in streams)
+        assert b"ASCIIHex" not in pdf
+        reader = PdfReader(io.BytesIO(pdf), strict=True)
+        for page in reader.pages:
+            assert b" Tf" in page.get_contents().get_data()  # inflates to text operators
+        path = tmp_path / f"{doc.invoice_id}.pdf"
+        path.write_bytes(pdf)
+        read = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+        )
+        assert read.stderr == b""
+        assert doc.document_id in read.stdout.decode()
 
 
 def test_template_data_is_plain_json_with_formatted_money():
