@@ -6,6 +6,7 @@ import io
 import re
 import shutil
 import subprocess
+import zlib
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -18,6 +19,7 @@ from pypdf import PdfReader
 from exports.documents import Instalment
 from exports.i18n import TEMPLATES_DIR, Labels, catalogue_path
 from exports.pdf import InvoiceRenderer, TemplateError, render_invoices, template_data
+from exports.pdfsplit import SplitError, _packed, _unhex
 from exports.samples import sample_invoice
 
 
@@ -195,6 +197,20 @@ def test_the_cut_compresses_every_stream_and_poppler_reads_it_cleanly(renderer, 
         )
         assert read.stderr == b""
         assert doc.document_id in read.stdout.decode()
+
+
+def test_the_cut_refuses_streams_it_cannot_read_and_decodes_hex_to_the_letter():
+    assert _unhex(b"4 1\n42>ignored") == b"AB"  # whitespace skipped, `>` ends the data
+    assert _unhex(b"414") == b"A@"  # an odd last digit is followed by 0
+    with pytest.raises(SplitError):
+        _unhex(b"4g")
+    with pytest.raises(SplitError, match="direct /Length"):
+        _packed(b"<</Length 12 0 R>>\nstream\nabc\nendstream")
+    with pytest.raises(SplitError, match="does not end at endstream"):
+        _packed(b"<</Length 2>>\nstream\nabc\nendstream")
+    packed = _packed(b"<</Length 3>>\nstream\nabc\nendstream")
+    head, data = packed.split(b"stream\n", 1)
+    assert b"/FlateDecode" in head and zlib.decompress(data.removesuffix(b"\nendstream")) == b"abc"
 
 
 def test_template_data_is_plain_json_with_formatted_money():
