@@ -70,6 +70,10 @@ def layout_labels(language: str, templates_dir: Path = TEMPLATES_DIR) -> dict[st
     }
 
 
+# 10^-n for n decimals, built once: `number` is called a hundred times per invoice
+_QUANTUM = tuple(Decimal(1).scaleb(-n) for n in range(13))
+
+
 class Labels:
     """Labels and formatting for one language; built once per language and reused.
 
@@ -89,6 +93,7 @@ class Labels:
             }
         )
         self._symbols = symbols
+        self._months: dict[tuple[date, bool], str] = {}
         currency = self.locale.currency_formats["standard"]
         sign = numbers.get_currency_symbol("EUR", self.locale)
         self._currency = [
@@ -113,7 +118,8 @@ class Labels:
 
     def number(self, value: Decimal, decimals: int = 0, trim: bool = False) -> str:
         """Grouped, rounded half-up to `decimals`; `trim` drops trailing zeros (`1.646,593`)."""
-        rounded = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        quantum = _QUANTUM[decimals] if 0 <= decimals < len(_QUANTUM) else Decimal(10) ** -decimals
+        rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
         text = f"{rounded:,.{decimals}f}"
         if trim and decimals:
             text = text.rstrip("0").rstrip(".")
@@ -144,5 +150,9 @@ class Labels:
 
     def month(self, month: date, wide: bool = False) -> str:
         """`mar 25` on the chart's axis, `marzo 2025` wide."""
-        pattern = "LLLL yyyy" if wide else "LLL yy"
-        return dates.format_date(month, pattern, locale=self.locale)
+        # a run's invoices chart the same months: Babel is asked once per month
+        key = (month, wide)
+        if key not in self._months:
+            pattern = "LLLL yyyy" if wide else "LLL yy"
+            self._months[key] = dates.format_date(month, pattern, locale=self.locale)
+        return self._months[key]
