@@ -4,10 +4,12 @@ Typst lays out a run of invoices much faster than the same invoices one compile 
 are subset, compressed and written once, and the per-compile work is shared), so the template lays
 out a run and marks where each invoice starts with a bookmark titled by its position in the run.
 Cutting is plain byte work: Typst writes every object in the file's body with a classic
-cross-reference table, so each object is read at its offset, the objects a page needs are found by
-following the `N 0 R` references of the dictionaries, renumbered and written out again. Each piece
-gets its own catalog, page tree, document information and cross-reference table; fonts shared by
-the run are copied into every piece that uses them.
+cross-reference table, so each object is read at its offset, and the objects a page needs are
+found by following the `N 0 R` references of the dictionaries and written out again under their
+own numbers (nothing is renumbered: a piece's cross-reference table has one subsection per
+stretch of numbers it uses). Each piece gets its own catalog, page tree, document information
+and cross-reference table; fonts shared by the run are copied into every piece that uses them,
+their references and packing worked out once per run.
 
 The renderer asks Typst for its plain ("pretty") output, whose page contents are not compressed:
 Typst compresses with zlib at its default level, a tenth of a run's time, so the cut compresses
@@ -118,58 +120,77 @@ def _pdf_string(text: str) -> bytes:
     return b"<" + encoded.hex().encode() + b">"
 
 
-def _write(
-    objects: dict[int, bytes], packed: dict[int, bytes], pages: Sequence[int], lang: str, title: str
-) -> bytes:
-    # the objects the pages need, in the order met: pages first, then what they reference
+class _Run:
+    """The objects of a run, with what the pieces share worked out once: references, packing."""
+
+    def __init__(self, objects: dict[int, bytes], tree: int) -> None:
+        self.objects = objects
+        self.tree = tree  # the run's page tree: a piece gets its own
+        self.top = max(objects)
+        self._refs: dict[int, list[int]] = {}
+        self._packed: dict[int, bytes] = {}
+
+    def refs(self, number: int) -> list[int]:
+        if number not in self._refs:
+            dictionary = _dictionary(self.objects[number])
+            self._refs[number] = [int(r) for r in _REF.findall(dictionary) if int(r) != self.tree]
+        return self._refs[number]
+
+    def packed(self, number: int) -> bytes:
+        if number not in self._packed:
+            self._packed[number] = _packed(self.objects[number])
+        return self._packed[number]
+
+
+def _xref(offsets: dict[int, int]) -> bytes:
+    """A cross-reference table of the numbers used, one subsection per consecutive stretch."""
+    out = [b"xref\n0 1\n0000000000 65535 f\r\n"]
+    numbers = sorted(offsets)
+    start = 0
+    for i in range(1, len(numbers) + 1):
+        if i == len(numbers) or numbers[i] != numbers[i - 1] + 1:
+            out.append(b"%d %d\n" % (numbers[start], i - start))
+            out.extend(b"%010d 00000 n\r\n" % offsets[n] for n in numbers[start:i])
+            start = i
+    return b"".join(out)
+
+
+def _write(run: _Run, pages: Sequence[int], lang: str, title: str) -> bytes:
+    """One piece: its pages and what they reference, under the run's own object numbers."""
     page_set = set(pages)
     order: list[int] = []
     seen: set[int] = set()
     stack = list(reversed(pages))
-    while stack:
+    while stack:  # pages first, then what they reference, in the order met
         number = stack.pop()
         if number in seen:
             continue
         seen.add(number)
         order.append(number)
-        text = objects[number]
-        if number in page_set:
-            text = _PARENT.sub(b"", text)
-        refs = [int(r) for r in _REF.findall(_dictionary(text))]
-        stack.extend(r for r in reversed(refs) if r not in seen)
-    new = {old: i + 1 for i, old in enumerate(order)}
-    tree, catalog, info = len(order) + 1, len(order) + 2, len(order) + 3
-
-    def renumber(text: bytes) -> bytes:
-        return _REF.sub(lambda m: b"%d 0 R" % new[int(m.group(1))], text)
+        stack.extend(r for r in reversed(run.refs(number)) if r not in seen)
+    tree, catalog, info = run.top + 1, run.top + 2, run.top + 3
 
     out = bytearray(b"%PDF-1.7\n%\x80\x80\x80\x80\n")
-    offsets = []
-    for old in order:
-        if old not in packed:  # shared objects (fonts) are packed once per run
-            packed[old] = _packed(objects[old])
-        text = packed[old]
-        cut = text.find(_STREAM)
-        head, tail = (text, b"") if cut < 0 else (text[:cut], text[cut:])
-        head = renumber(_PARENT.sub(b"", head) if old in page_set else head)
-        if old in page_set:
-            head = _PAGE.sub(b"/Type /Page /Parent %d 0 R" % tree, head, count=1)
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % new[old] + head + tail + b"\nendobj\n"
-    kids = b" ".join(b"%d 0 R" % new[p] for p in pages)
+    offsets = {}
+    for number in order:
+        text = run.packed(number)
+        if number in page_set:
+            text = _PAGE.sub(b"/Type /Page /Parent %d 0 R" % tree, _PARENT.sub(b"", text), count=1)
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + text + b"\nendobj\n"
+    kids = b" ".join(b"%d 0 R" % p for p in pages)
     extra = [
         b"<</Type/Pages/Count %d/Kids[%s]>>" % (len(pages), kids),
         b"<</Type/Catalog/Pages %d 0 R/Lang%s>>" % (tree, _pdf_string(lang)),
         b"<</Creator(Typst)/Title%s>>" % _pdf_string(title),
     ]
     for number, text in zip((tree, catalog, info), extra, strict=True):
-        offsets.append(len(out))
+        offsets[number] = len(out)
         out += b"%d 0 obj\n" % number + text + b"\nendobj\n"
     xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f\r\n" % (len(offsets) + 1)
-    out += b"".join(b"%010d 00000 n\r\n" % offset for offset in offsets)
+    out += _xref(offsets)
     out += b"trailer\n<</Size %d/Root %d 0 R/Info %d 0 R>>\nstartxref\n%d\n%%%%EOF" % (
-        len(offsets) + 1,
+        info + 1,
         catalog,
         info,
         xref,
@@ -184,17 +205,18 @@ def split(pdf: bytes, titles: Sequence[str], languages: Sequence[str]) -> list[b
     """
     count = len(titles)
     objects = _objects(pdf)
-    all_pages: list[int] | None = None
+    trees: dict[int, list[int]] = {}
     starts: dict[int, int] = {}
     bookmarks: list[tuple[bytes, bytes]] = []
-    for text in objects.values():
+    for number, text in objects.items():
         dictionary = _dictionary(text)
         kids = _KIDS.search(dictionary)
         if kids is not None:
-            all_pages = [int(r) for r in _REF.findall(kids.group(1))]
+            trees[number] = [int(r) for r in _REF.findall(kids.group(1))]
         bookmarks.extend(_BOOKMARK.findall(dictionary))
-    if all_pages is None:
-        raise SplitError("no page tree")
+    if len(trees) != 1:
+        raise SplitError(f"expected one flat page tree, found {len(trees)} page tree nodes")
+    ((tree, all_pages),) = trees.items()
     index = {page: i for i, page in enumerate(all_pages)}
     for position, dest in bookmarks:
         target = _DEST_PAGE.match(objects[int(dest)])
@@ -204,11 +226,11 @@ def split(pdf: bytes, titles: Sequence[str], languages: Sequence[str]) -> list[b
     if sorted(starts) != list(range(count)):
         raise SplitError(f"expected {count} invoice bookmarks, found {len(starts)}")
     first_pages = [starts[i] for i in range(count)] + [len(all_pages)]
-    packed: dict[int, bytes] = {}
+    run = _Run(objects, tree)
     pieces = []
     for i in range(count):
         pages = all_pages[first_pages[i] : first_pages[i + 1]]
         if not pages:
             raise SplitError(f"invoice {i} has no pages")
-        pieces.append(_write(objects, packed, pages, languages[i], titles[i]))
+        pieces.append(_write(run, pages, languages[i], titles[i]))
     return pieces
