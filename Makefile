@@ -47,7 +47,8 @@ serve:  ## the Dagster UI and the dashboards, with the demo users' sign-in names
 		> $(ENERGIA_DATA_HOME)/dagster-webserver.log 2>&1 & echo $$! > $(ENERGIA_DATA_HOME)/dagster-webserver.pid
 	@echo "Dagster UI:  http://127.0.0.1:$(DAGSTER_PORT)  (log: $(ENERGIA_DATA_HOME)/dagster-webserver.log)"
 	@echo "Dashboards:  http://127.0.0.1:$(DASH_PORT)/"
-	@cat $(DEMO_USERS_FILE)
+	@# the file was written at load time: its sign-in address may name another port
+	@sed 's#(sign in at [^)]*)#(sign in at http://127.0.0.1:$(DASH_PORT)/login)#' $(DEMO_USERS_FILE)
 	@trap 'kill $$(cat $(ENERGIA_DATA_HOME)/dagster-webserver.pid) 2>/dev/null' EXIT; \
 		ENERGIA_SECRET_KEY=$${ENERGIA_SECRET_KEY:-$$(cat $(SECRET_KEY_FILE))} $(RUN) python -m dashboards --port $(DASH_PORT)
 
