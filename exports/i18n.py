@@ -118,7 +118,9 @@ class Labels:
 
     def number(self, value: Decimal, decimals: int = 0, trim: bool = False) -> str:
         """Grouped, rounded half-up to `decimals`; `trim` drops trailing zeros (`1.646,593`)."""
-        quantum = _QUANTUM[decimals] if 0 <= decimals < len(_QUANTUM) else Decimal(10) ** -decimals
+        quantum = (
+            _QUANTUM[decimals] if 0 <= decimals < len(_QUANTUM) else Decimal(1).scaleb(-decimals)
+        )
         rounded = value.quantize(quantum, rounding=ROUND_HALF_UP)
         text = f"{rounded:,.{decimals}f}"
         if trim and decimals:

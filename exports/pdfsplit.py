@@ -5,11 +5,10 @@ are subset, compressed and written once, and the per-compile work is shared), so
 out a run and marks where each invoice starts with a bookmark titled by its position in the run.
 Cutting is plain byte work: Typst writes every object in the file's body with a classic
 cross-reference table, so each object is read at its offset, and the objects a page needs are
-found by following the `N 0 R` references of the dictionaries and written out again under their
-own numbers (nothing is renumbered: a piece's cross-reference table has one subsection per
-stretch of numbers it uses). Each piece gets its own catalog, page tree, document information
-and cross-reference table; fonts shared by the run are copied into every piece that uses them,
-their references and packing worked out once per run.
+found by following the `N 0 R` references of the dictionaries, numbered from 1 and written out
+again. Each piece gets its own catalog, page tree, document information and cross-reference
+table; fonts shared by the run are copied into every piece that uses them. Every object is
+packed and cut at its references once per run, so a piece renumbers by joining.
 
 The renderer asks Typst for its plain ("pretty") output, whose page contents are not compressed:
 Typst compresses with zlib at its default level, a tenth of a run's time, so the cut compresses
@@ -31,7 +30,7 @@ _KIDS = re.compile(rb"/Type\s*/Pages\s*/Count \d+\s*/Kids\s*\[([^\]]*)\]")
 _BOOKMARK = re.compile(rb"/Title\s*\((\d+)\)\s*/Dest (\d+) 0 R")
 _DEST_PAGE = re.compile(rb"^\[(\d+) 0 R")
 _PAGE = re.compile(rb"/Type\s*/Page\b")
-_PARENT = re.compile(rb"/Parent \d+ 0 R")
+_PARENT_TREE = re.compile(rb"/Parent \d+ 0 R")
 _LENGTH = re.compile(rb"/Length (\d+)(?!\s+\d+\s+R)")
 _INDIRECT_LENGTH = re.compile(rb"/Length \d+\s+\d+\s+R")
 _FILTER = re.compile(rb"/Filter\s*(\[[^\]]*\]|/\w+)")
@@ -121,76 +120,74 @@ def _pdf_string(text: str) -> bytes:
 
 
 class _Run:
-    """The objects of a run, with what the pieces share worked out once: references, packing."""
+    """The objects of a run, with what the pieces share worked out once: each object packed and
+    cut at its references, so a piece renumbers by joining, without searching the text again."""
 
     def __init__(self, objects: dict[int, bytes], tree: int) -> None:
         self.objects = objects
         self.tree = tree  # the run's page tree: a piece gets its own
-        self.top = max(objects)
-        self._refs: dict[int, list[int]] = {}
-        self._packed: dict[int, bytes] = {}
+        self._parts: dict[int, tuple[list[bytes], list[int], bytes]] = {}
+
+    def parts(self, number: int) -> tuple[list[bytes], list[int], bytes]:
+        """The object's dictionary as the text between its references, the references, and the
+        rest (a stream's data); a page's /Parent is left out."""
+        if number not in self._parts:
+            text = _packed(self.objects[number])
+            cut = text.find(_STREAM)
+            head, tail = (text, b"") if cut < 0 else (text[:cut], text[cut:])
+            pieces = _REF.split(_PARENT_TREE.sub(b"", head) if _PAGE.search(head) else head)
+            self._parts[number] = (pieces[::2], [int(r) for r in pieces[1::2]], tail)
+        return self._parts[number]
 
     def refs(self, number: int) -> list[int]:
-        if number not in self._refs:
-            dictionary = _dictionary(self.objects[number])
-            self._refs[number] = [int(r) for r in _REF.findall(dictionary) if int(r) != self.tree]
-        return self._refs[number]
-
-    def packed(self, number: int) -> bytes:
-        if number not in self._packed:
-            self._packed[number] = _packed(self.objects[number])
-        return self._packed[number]
-
-
-def _xref(offsets: dict[int, int]) -> bytes:
-    """A cross-reference table of the numbers used, one subsection per consecutive stretch."""
-    out = [b"xref\n0 1\n0000000000 65535 f\r\n"]
-    numbers = sorted(offsets)
-    start = 0
-    for i in range(1, len(numbers) + 1):
-        if i == len(numbers) or numbers[i] != numbers[i - 1] + 1:
-            out.append(b"%d %d\n" % (numbers[start], i - start))
-            out.extend(b"%010d 00000 n\r\n" % offsets[n] for n in numbers[start:i])
-            start = i
-    return b"".join(out)
+        """What the object needs in a piece: the run's page tree is replaced by the piece's."""
+        return [r for r in self.parts(number)[1] if r != self.tree]
 
 
 def _write(run: _Run, pages: Sequence[int], lang: str, title: str) -> bytes:
-    """One piece: its pages and what they reference, under the run's own object numbers."""
+    """One piece: its pages and what they reference, numbered from 1 in the order met."""
     page_set = set(pages)
     order: list[int] = []
     seen: set[int] = set()
     stack = list(reversed(pages))
-    while stack:  # pages first, then what they reference, in the order met
+    while stack:  # pages first, then what they reference
         number = stack.pop()
         if number in seen:
             continue
         seen.add(number)
         order.append(number)
         stack.extend(r for r in reversed(run.refs(number)) if r not in seen)
-    tree, catalog, info = run.top + 1, run.top + 2, run.top + 3
+    new = {old: i + 1 for i, old in enumerate(order)}
+    tree, catalog, info = len(order) + 1, len(order) + 2, len(order) + 3
+    new[run.tree] = tree
 
     out = bytearray(b"%PDF-1.7\n%\x80\x80\x80\x80\n")
-    offsets = {}
-    for number in order:
-        text = run.packed(number)
-        if number in page_set:
-            text = _PAGE.sub(b"/Type /Page /Parent %d 0 R" % tree, _PARENT.sub(b"", text), count=1)
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n" % number + text + b"\nendobj\n"
-    kids = b" ".join(b"%d 0 R" % p for p in pages)
+    offsets = []
+    for old in order:
+        texts, refs, tail = run.parts(old)
+        joined = [texts[0]]
+        for ref, text in zip(refs, texts[1:], strict=True):
+            joined += (b"%d 0 R" % new[ref], text)
+        head = b"".join(joined)
+        if old in page_set:
+            head = _PAGE.sub(b"/Type /Page /Parent %d 0 R" % tree, head, count=1)
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % new[old] + head + tail + b"\nendobj\n"
+    kids = b" ".join(b"%d 0 R" % new[p] for p in pages)
     extra = [
         b"<</Type/Pages/Count %d/Kids[%s]>>" % (len(pages), kids),
         b"<</Type/Catalog/Pages %d 0 R/Lang%s>>" % (tree, _pdf_string(lang)),
         b"<</Creator(Typst)/Title%s>>" % _pdf_string(title),
     ]
     for number, text in zip((tree, catalog, info), extra, strict=True):
-        offsets[number] = len(out)
+        offsets.append(len(out))
         out += b"%d 0 obj\n" % number + text + b"\nendobj\n"
     xref = len(out)
-    out += _xref(offsets)
+    # one subsection from 0, as a file never updated has (PDF 1.7, 7.5.4)
+    out += b"xref\n0 %d\n0000000000 65535 f\r\n" % (len(offsets) + 1)
+    out += b"".join(b"%010d 00000 n\r\n" % offset for offset in offsets)
     out += b"trailer\n<</Size %d/Root %d 0 R/Info %d 0 R>>\nstartxref\n%d\n%%%%EOF" % (
-        info + 1,
+        len(offsets) + 1,
         catalog,
         info,
         xref,
