@@ -3,6 +3,7 @@ hold with its reasons for an operator; the rest of the lot carries on."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -10,6 +11,8 @@ from decimal import Decimal
 import duckdb
 from sqlalchemy.orm import Session, sessionmaker
 
+from invoicing.i18n import N_
+from invoicing.reasons import Reason, dump
 from invoicing.workflow import CHECKED, DRAFT, ON_HOLD, statuses, transition
 
 
@@ -26,15 +29,17 @@ class CheckLimits:
 @dataclass(frozen=True)
 class CheckResult:
     checked: list[str] = field(default_factory=list)
-    held: dict[str, str] = field(default_factory=dict)
+    held: dict[str, str] = field(default_factory=dict)  # the reasons, in English
 
     def __str__(self) -> str:
         return f"{len(self.checked)} checked, {len(self.held)} on hold"
 
 
-# Each check returns (invoice_id, reason) for the invoices of $ids that fail it. `scope` is the
-# billing documents being checked, with their billing month: the invoices (TD01), and the
-# true-ups that refund more than the month charges, which rating writes as credit notes (TD04).
+# Each check returns (invoice_id, template key, values as JSON) for the invoices of $ids that
+# fail it; the reason kept is the template, in English, with its values (invoicing.reasons).
+# `scope` is the billing documents being checked, with their billing month: the invoices (TD01),
+# and the true-ups that refund more than the month charges, which rating writes as credit notes
+# (TD04).
 SCOPE = """
 WITH scope AS (
     SELECT invoice_id, billing_account_id, period_start, period_end, total,
@@ -81,10 +86,10 @@ judged AS (
         AND earlier.month >= point.month - to_months($history_months)
     GROUP BY ALL
 )
-SELECT invoice_id,
-    'consumption out of range: supply point ' || supply_point_id || ' used '
-    || CAST(quantity AS VARCHAR) || ' ' || unit || ', its last ' || months
-    || ' months ' || CAST(lowest AS VARCHAR) || ' to ' || CAST(highest AS VARCHAR)
+SELECT invoice_id, 'consumption_out_of_range', json_object(
+    'point', supply_point_id, 'quantity', CAST(quantity AS VARCHAR), 'unit', unit,
+    'months', CAST(months AS VARCHAR), 'lowest', CAST(lowest AS VARCHAR),
+    'highest', CAST(highest AS VARCHAR))
 FROM judged
 WHERE months >= $min_history
     AND (quantity > highest * $consumption_ratio OR quantity * $consumption_ratio < lowest)
@@ -105,9 +110,9 @@ judged AS (
         AND earlier.invoice_id NOT IN (SELECT invoice_id FROM cancelled)
     GROUP BY ALL
 )
-SELECT invoice_id,
-    'total out of range: ' || CAST(total AS VARCHAR) || ', the account''s last ' || invoices
-    || ' invoices ' || CAST(lowest AS VARCHAR) || ' to ' || CAST(highest AS VARCHAR)
+SELECT invoice_id, 'total_out_of_range', json_object(
+    'total', CAST(total AS VARCHAR), 'invoices', CAST(invoices AS VARCHAR),
+    'lowest', CAST(lowest AS VARCHAR), 'highest', CAST(highest AS VARCHAR))
 FROM judged
 -- below zero is the negative-total check's business: a true-up refund is allowed to be
 WHERE invoices >= $min_history
@@ -117,7 +122,7 @@ WHERE invoices >= $min_history
 
 NEGATIVE_TOTAL = f"""
 {SCOPE}
-SELECT invoice_id, 'negative total ' || CAST(total AS VARCHAR) || ' without a credit reason'
+SELECT invoice_id, 'negative_total', json_object('total', CAST(total AS VARCHAR))
 FROM scope
 WHERE total < 0
     AND NOT EXISTS (
@@ -128,10 +133,10 @@ WHERE total < 0
 
 INCOMPLETE_INTERVALS = f"""
 {SCOPE}
-SELECT point.invoice_id,
-    'missing readings: supply point ' || point.supply_point_id || ' has '
-    || CAST(sum(consumption.interval_count) AS VARCHAR) || ' of '
-    || CAST(sum(consumption.expected_interval_count) AS VARCHAR) || ' intervals'
+SELECT point.invoice_id, 'incomplete_intervals', json_object(
+    'point', point.supply_point_id,
+    'count', CAST(sum(consumption.interval_count) AS VARCHAR),
+    'expected', CAST(sum(consumption.expected_interval_count) AS VARCHAR))
 FROM scope_points AS point
 JOIN reports.rpt_monthly_consumption AS consumption
     ON consumption.supply_point_id = point.supply_point_id AND consumption.month = point.month
@@ -152,9 +157,8 @@ months AS (
     SELECT DISTINCT supply_point_id, month FROM reports.rpt_monthly_consumption
     WHERE supply_point_id IN (SELECT supply_point_id FROM account_points)
 )
-SELECT invoice_id,
-    'missing readings: supply point ' || supply_point_id || ' has no consumption for '
-    || strftime(month, '%Y-%m')
+SELECT invoice_id, 'month_missing', json_object(
+    'point', supply_point_id, 'month', strftime(month, '%Y-%m'))
 FROM account_points
 WHERE EXISTS (SELECT 1 FROM months m
               WHERE m.supply_point_id = account_points.supply_point_id
@@ -172,8 +176,8 @@ WHERE EXISTS (SELECT 1 FROM months m
 # already on a document is not missing from the bill.
 SKIPPED_POINTS = f"""
 {SCOPE}
-SELECT DISTINCT scope.invoice_id,
-    'supply point ' || skipped.supply_point_id || ' not rated: ' || skipped.reason
+SELECT DISTINCT scope.invoice_id, 'skipped_points', json_object(
+    'point', skipped.supply_point_id, 'reason', skipped.reason)
 FROM scope
 JOIN reports.rpt_supply_points AS point USING (billing_account_id)
 JOIN billing.skipped_supply_points AS skipped
@@ -193,9 +197,8 @@ last_billed AS (
         AND earlier.invoice_id NOT IN (SELECT invoice_id FROM cancelled)
     GROUP BY ALL
 )
-SELECT invoice_id,
-    'period not contiguous: billing ' || strftime(month, '%Y-%m')
-    || ', the last billed period ended ' || CAST(last_end AS VARCHAR)
+SELECT invoice_id, 'period_not_contiguous', json_object(
+    'month', strftime(month, '%Y-%m'), 'last_end', CAST(last_end AS VARCHAR))
 FROM last_billed
 WHERE last_end + 1 < month
 """
@@ -204,12 +207,14 @@ WHERE last_end + 1 < month
 CREDIT_NOTE_MISMATCH = """
 SELECT note.invoice_id,
     CASE
+        WHEN note.related_invoice_id IS NULL THEN 'credit_note_for_no_invoice'
         WHEN original.invoice_id IS NULL OR original.status <> 'issued'
-            THEN 'credit note for ' || coalesce(note.related_invoice_id, 'no invoice')
-                 || ', which is not an issued invoice'
-        ELSE 'credit note total ' || CAST(note.total AS VARCHAR) || ' does not cancel invoice '
-             || original.invoice_id || ' total ' || CAST(original.total AS VARCHAR)
-    END
+            THEN 'credit_note_not_for_issued'
+        ELSE 'credit_note_mismatch'
+    END,
+    json_object(
+        'invoice', note.related_invoice_id, 'total', CAST(note.total AS VARCHAR),
+        'original_total', CAST(original.total AS VARCHAR))
 FROM billing.invoices AS note
 LEFT JOIN billing.invoices AS original ON original.invoice_id = note.related_invoice_id
 WHERE list_contains($ids::VARCHAR[], note.invoice_id) AND note.document_type = 'TD04'
@@ -219,6 +224,31 @@ WHERE list_contains($ids::VARCHAR[], note.invoice_id) AND note.document_type = '
          OR note.taxable <> -original.taxable OR note.vat_total <> -original.vat_total
          OR note.total <> -original.total)
 """
+
+# the reasons the checks give, as the operator reads them (values named as in invoicing.reasons)
+TEMPLATES = {
+    "consumption_out_of_range": N_(
+        "consumption out of range: supply point {point} used {quantity} {unit}, its last"
+        " {months} months {lowest} to {highest}"
+    ),
+    "total_out_of_range": N_(
+        "total out of range: {total}, the account's last {invoices} invoices {lowest} to {highest}"
+    ),
+    "negative_total": N_("negative total {total} without a credit reason"),
+    "incomplete_intervals": N_(
+        "missing readings: supply point {point} has {count} of {expected} intervals"
+    ),
+    "month_missing": N_("missing readings: supply point {point} has no consumption for {month}"),
+    "skipped_points": N_("supply point {point} not rated: {reason}"),
+    "period_not_contiguous": N_(
+        "period not contiguous: billing {month}, the last billed period ended {last_end}"
+    ),
+    "credit_note_for_no_invoice": N_("credit note for no invoice"),
+    "credit_note_not_for_issued": N_("credit note for {invoice}, which is not an issued invoice"),
+    "credit_note_mismatch": N_(
+        "credit note total {total} does not cancel invoice {invoice} total {original_total}"
+    ),
+}
 
 CHECKS = {
     "consumption_out_of_range": CONSUMPTION_OUT_OF_RANGE,
@@ -237,7 +267,7 @@ def find_problems(
     invoice_ids: Sequence[str],
     limits: CheckLimits | None = None,
 ) -> dict[str, list[str]]:
-    """Every check's findings for the invoices, as {invoice id: [reasons]}."""
+    """Every check's findings for the invoices, as {invoice id: [reasons]}, in English order."""
     limits = limits or CheckLimits()
     parameters = {
         "ids": list(invoice_ids),
@@ -247,14 +277,15 @@ def find_problems(
         "min_history": limits.min_history,
     }
     available = _tables(connection)
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[Reason]] = {}
     for name, statement in CHECKS.items():
         if name == "skipped_points" and "billing.skipped_supply_points" not in available:
             continue
         used = {key: value for key, value in parameters.items() if f"${key}" in statement}
-        for invoice_id, reason in connection.execute(statement, used).fetchall():
-            problems.setdefault(invoice_id, []).append(reason)
-    return {invoice_id: sorted(reasons) for invoice_id, reasons in problems.items()}
+        for invoice_id, key, values in connection.execute(statement, used).fetchall():
+            found = {k: v for k, v in json.loads(values).items() if v is not None}
+            problems.setdefault(invoice_id, []).append(Reason(TEMPLATES[key], found))
+    return {invoice_id: sorted(reasons, key=str) for invoice_id, reasons in problems.items()}
 
 
 def _tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
@@ -275,8 +306,10 @@ def run_checks(
     """Check the drafts among `invoice_ids`: each becomes checked, or on hold with its reasons."""
     drafts = [i for i, status in statuses(connection, invoice_ids).items() if status == DRAFT]
     problems = find_problems(connection, drafts, limits)
-    held = {invoice_id: "; ".join(problems[invoice_id]) for invoice_id in problems}
-    passed = [invoice_id for invoice_id in drafts if invoice_id not in held]
-    transition(connection, store, held, ON_HOLD, actor="consistency checks")
+    # kept as templates and values, so each reader sees them in their language
+    kept = {invoice_id: dump(reasons) for invoice_id, reasons in problems.items()}
+    passed = [invoice_id for invoice_id in drafts if invoice_id not in kept]
+    transition(connection, store, kept, ON_HOLD, actor="consistency checks")
     transition(connection, store, passed, CHECKED, actor="consistency checks")
+    held = {invoice_id: "; ".join(map(str, problems[invoice_id])) for invoice_id in problems}
     return CheckResult(checked=sorted(passed), held=dict(sorted(held.items())))

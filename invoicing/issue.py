@@ -24,6 +24,7 @@ from invoicing.numbering import (
     reservations,
     reserve_numbers,
 )
+from invoicing.reasons import Reason, dump
 from invoicing.workflow import (
     APPROVED,
     CREDIT_NOTE_DOCUMENT,
@@ -74,6 +75,18 @@ LINE_COLUMNS = (
     "is_true_up",
 )
 VAT_COLUMNS = ("vat_rate", "taxable", "vat")
+
+
+# why an approved invoice is put back on hold instead of issued (values named as in
+# invoicing.reasons)
+FOR_NO_INVOICE = N_("credit note for no invoice")
+NOT_FOR_ISSUED = N_("credit note for {invoice}, which is not an issued invoice")
+ALREADY_CANCELLED = N_("invoice {invoice} is already cancelled by a credit note")
+DAYS_TAKEN = N_(
+    "supply point {point}: days {first} to {last} are already on issued invoice {invoice}"
+)
+NO_PAYMENT_DAYS = N_("due date: billing account {account} has no payment days")
+DUE_BEFORE_ISSUE = N_("due date {due} is before the issue date {issue_date}")
 
 
 @dataclass(frozen=True)
@@ -138,9 +151,11 @@ def issue_invoices(
     fresh = [invoices[i] for i in ids if i not in known and invoices[i]["status"] == APPROVED]
     # credit notes first: they release the days of the invoices they cancel
     fresh.sort(key=lambda i: (i["document_type"] != CREDIT_NOTE_DOCUMENT, i["invoice_id"]))
-    accepted, held = _validate(connection, fresh, issue_date)
-    if held:
-        transition(connection, store, held, ON_HOLD, actor=actor)
+    accepted, reasons = _validate(connection, fresh, issue_date)
+    if reasons:
+        # kept as templates and values, so each reader sees them in their language
+        kept = {invoice_id: dump([reason]) for invoice_id, reason in reasons.items()}
+        transition(connection, store, kept, ON_HOLD, actor=actor)
     new = reserve_numbers(
         store,
         [
@@ -164,7 +179,7 @@ def issue_invoices(
     )
     return IssueResult(
         issued=sorted(to_write, key=lambda r: (r.company_id, r.series, r.year, r.number)),
-        held=held,
+        held={invoice_id: str(reason) for invoice_id, reason in reasons.items()},
         already_issued=already,
     )
 
@@ -186,7 +201,7 @@ def _validate(
 ) -> tuple[list[tuple[dict, date | None]], dict[str, str]]:
     """Split candidates into (invoice, due date) to issue and {invoice id: reason} to hold."""
     accepted: list[tuple[dict, date | None]] = []
-    held: dict[str, str] = {}
+    held: dict[str, Reason] = {}
     if not candidates:
         return accepted, held
     ids = [c["invoice_id"] for c in candidates]
@@ -218,9 +233,13 @@ def _validate(
         if invoice["document_type"] == CREDIT_NOTE_DOCUMENT and invoice["kind"] != "conguaglio":
             related = invoice["related_invoice_id"]
             if related is None or related not in issued_documents:
-                held[invoice_id] = f"credit note for {related}, which is not an issued invoice"
+                held[invoice_id] = (
+                    Reason(NOT_FOR_ISSUED, {"invoice": related})
+                    if related is not None
+                    else Reason(FOR_NO_INVOICE)
+                )
             elif related in cancelled:
-                held[invoice_id] = f"invoice {related} is already cancelled by a credit note"
+                held[invoice_id] = Reason(ALREADY_CANCELLED, {"invoice": related})
             else:
                 cancelled.add(related)
                 for point in taken:
@@ -234,11 +253,11 @@ def _validate(
         if clash:
             held[invoice_id] = clash
         elif due is None:
-            held[invoice_id] = (
-                f"due date: billing account {invoice['billing_account_id']} has no payment days"
-            )
+            held[invoice_id] = Reason(NO_PAYMENT_DAYS, {"account": invoice["billing_account_id"]})
         elif due < issue_date:
-            held[invoice_id] = f"due date {due} is before the issue date {issue_date}"
+            held[invoice_id] = Reason(
+                DUE_BEFORE_ISSUE, {"due": due.isoformat(), "issue_date": issue_date.isoformat()}
+            )
         else:
             for point, start, end in own.get(invoice_id, []):
                 taken.setdefault(point, []).append((start, end, invoice_id))
@@ -282,15 +301,13 @@ def _coverage(
 
 def _first_clash(
     own: Iterable[tuple[str, date, date]], taken: dict[str, list[tuple[date, date, str]]]
-) -> str | None:
+) -> Reason | None:
     for point, start, end in own:
         for other_start, other_end, other in taken.get(point, []):
             if start <= other_end and other_start <= end:
                 first, last = max(start, other_start), min(end, other_end)
-                return (
-                    f"supply point {point}: days {first}..{last} are already on issued"
-                    f" invoice {other}"
-                )
+                values = {"point": point, "first": first.isoformat(), "last": last.isoformat()}
+                return Reason(DAYS_TAKEN, {**values, "invoice": other})
     return None
 
 

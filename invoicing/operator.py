@@ -35,6 +35,7 @@ from babel import dates, numbers
 from energia.settings import get_settings
 from energia.store import create_store_engine, store_sessions
 from invoicing.i18n import LANGUAGES, N_, TranslatableError, _, language_or_default
+from invoicing.reasons import shown
 from invoicing.workflow import (
     CHECKED,
     DRAFT,
@@ -190,7 +191,7 @@ def _holds(connection: duckdb.DuckDBPyConnection, arguments: argparse.Namespace)
     for invoice_id, account, kind, start, end, total, reason in rows:
         print(
             f"{invoice_id}\t{account}\t{kind}\t{_date(start, language)} - {_date(end, language)}"
-            f"\t{_money(total, language)}\t{reason or ''}"
+            f"\t{_money(total, language)}\t{shown(reason, language)}"
         )
     return 0
 

@@ -13,6 +13,7 @@ import duckdb
 import xlsxwriter
 
 from invoicing.i18n import N_, _, language_or_default
+from invoicing.reasons import shown
 from invoicing.workflow import STATUS_LABELS
 
 # names of the cells holding the totals, for whoever reads the workbook by program
@@ -134,6 +135,7 @@ def write_pre_invoice(connection: duckdb.DuckDBPyConnection, invoice_id: str, pa
         **document.header,
         "document_label": _(language, DOCUMENT_TYPES.get(document.header["document_type"], "")),
         "status_label": _(language, STATUS_LABELS.get(document.header["status"], "")),
+        "hold_reason": shown(document.header.get("hold_reason"), language),
     }
     workbook = xlsxwriter.Workbook(str(path))
     try:

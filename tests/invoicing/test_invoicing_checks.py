@@ -20,6 +20,7 @@ from invoicing_fixtures import (
 )
 
 from invoicing.checks import CheckLimits, find_problems, run_checks
+from invoicing.reasons import shown
 
 D = Decimal
 MONTHS = [date(2024, m, 1) for m in range(10, 13)] + [date(2025, m, 1) for m in (1, 2, 3)]
@@ -88,19 +89,29 @@ def test_each_check_holds_only_the_invoice_that_fails_it(warehouse, store) -> No
     assert result.checked == [steady, refund]
     assert set(result.held) == {high_use, high_total, negative, short, gap}
     assert result.held[high_use] == (
-        f"consumption out of range: supply point {POINTS[1].supply_point_id} used 1200.000000"
-        " kWh, its last 5 months 300.000000 to 300.000000"
+        f"consumption out of range: supply point {POINTS[1].supply_point_id} used 1,200"
+        " kWh, its last 5 months 300 to 300"
     )
     assert result.held[high_total].startswith("total out of range: 495.00,")
     assert result.held[negative] == "negative total -8.25 without a credit reason"
     assert result.held[short] == (
-        f"missing readings: supply point {POINTS[5].supply_point_id} has 2900 of 2976 intervals"
+        f"missing readings: supply point {POINTS[5].supply_point_id} has 2,900 of 2,976 intervals"
     )
     assert result.held[gap] == (
-        "period not contiguous: billing 2025-03, the last billed period ended 2025-01-31"
+        "period not contiguous: billing March 2025, the last billed period ended 31/01/2025"
     )
     for invoice_id, reason in result.held.items():
-        assert status_of(warehouse, invoice_id)[:2] == ("on_hold", reason)
+        status, stored = status_of(warehouse, invoice_id)[:2]
+        assert status == "on_hold" and shown(stored, "en") == reason
+    # kept as templates and values: the Italian operator reads them in Italian
+    assert shown(status_of(warehouse, gap)[1], "it") == (
+        "periodo non contiguo: fatturazione di marzo 2025, l'ultimo periodo fatturato è finito il"
+        " 31/01/25"
+    )
+    assert shown(status_of(warehouse, high_use)[1], "it") == (
+        f"consumo fuori intervallo: il punto di fornitura {POINTS[1].supply_point_id} ha"
+        " consumato 1.200 kWh, negli ultimi 5 mesi da 300 a 300"
+    )
     assert status_of(warehouse, steady)[0] == "checked"
 
 
@@ -108,11 +119,12 @@ def test_reasons_add_up_and_limits_are_parameters(warehouse) -> None:
     set_consumption(warehouse, POINTS[0], MARCH, {b: q * 10 for b, q in USAGE.items()})
     invoice = march_invoice(warehouse, POINTS[0], quantity=D(-3000))
     found = find_problems(warehouse, [invoice])[invoice]
-    assert [reason.split(":")[0] for reason in found] == [
+    assert [str(reason).split(":")[0] for reason in found] == [
         "consumption out of range",
         "negative total -495.00 without a credit reason",
     ]
-    assert find_problems(warehouse, [invoice], CheckLimits(min_history=6)) == {
+    found = find_problems(warehouse, [invoice], CheckLimits(min_history=6))
+    assert {i: [str(r) for r in reasons] for i, reasons in found.items()} == {
         invoice: ["negative total -495.00 without a credit reason"]
     }
 
@@ -125,7 +137,7 @@ def test_a_point_of_the_account_missing_from_the_month_holds_the_invoice(warehou
     invoice = march_invoice(warehouse, POINTS[0])
     result = run_checks(warehouse, store, [invoice])
     assert result.held == {
-        invoice: "missing readings: supply point IT001E99999999 has no consumption for 2025-03"
+        invoice: "missing readings: supply point IT001E99999999 has no consumption for March 2025"
     }
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import text
 
 from invoicing.issue import audit_issued, issue_invoices
 from invoicing.numbering import NumberingError, NumberRequest, reservations, reserve_numbers
+from invoicing.reasons import shown
 from invoicing.workflow import set_due_date
 
 MARCH, APRIL = date(2025, 3, 1), date(2025, 4, 1)
@@ -95,9 +96,14 @@ def test_a_supply_point_day_is_never_on_two_issued_invoices(warehouse, store) ->
     result = issue_invoices(warehouse, store, ["I1", "I2", "I3"], issue_date=ISSUE_DAY)
     assert [r.invoice_id for r in result.issued] == ["I1", "I3"]
     assert result.held == {
-        "I2": f"supply point {POD}: days 2025-03-01..2025-03-31 are already on issued invoice I1"
+        "I2": f"supply point {POD}: days 01/03/2025 to 31/03/2025 are already on issued invoice I1"
     }
-    assert status_of(warehouse, "I2")[:2] == ("on_hold", result.held["I2"])
+    status, stored = status_of(warehouse, "I2")[:2]
+    assert status == "on_hold" and shown(stored, "en") == result.held["I2"]
+    assert shown(stored, "it") == (
+        f"punto di fornitura {POD}: i giorni dal 01/03/25 al 31/03/25 sono già sulla fattura"
+        " emessa I1"
+    )
     # a true-up restates days billed before as estimates: it does not bill them again
     insert_invoice(
         warehouse,
@@ -173,7 +179,7 @@ def test_due_dates_come_from_the_contract_unless_set_per_invoice(warehouse, stor
     assert due["I1"] == ISSUE_DAY + timedelta(days=ACCOUNTS[0].payment_days)
     assert due["I2"] == date(2025, 6, 30)
     assert result.held == {
-        "I3": "due date 2025-04-01 is before the issue date 2025-04-02",
+        "I3": "due date 01/04/2025 is before the issue date 02/04/2025",
         "I4": "due date: billing account BA99 has no payment days",
     }
 

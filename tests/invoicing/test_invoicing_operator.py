@@ -74,14 +74,16 @@ def test_holds_lists_the_companys_held_invoices_of_the_month_with_reasons(files,
     neg, odd = (line.split("\t") for line in out[1:])
     assert neg[:3] == ["NEG", "BA01", "regular"]
     assert neg[4] == "-13,20\xa0€"  # -100 × 0.12 + 10% VAT, written the Italian way
-    assert "negative" in neg[5]  # the check's own reason
+    # the check's reason in the operator's language, a person's reason as they wrote it
+    assert neg[5] == "totale negativo -13,20 senza un motivo di credito"
     assert odd[0] == "ODD" and odd[3] == "01/03/25 - 31/03/25"
     assert odd[4] == "165,07\xa0€" and odd[5] == "total looks odd"
 
 
 def test_holds_in_english_and_for_a_month_without_any(files, capsys) -> None:
     operator(files, "--language", "en", "holds", "--company", "C01", "--month", "2025-03")
-    assert "€165.07" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "€165.07" in out and "\tnegative total -13.20 without a credit reason\n" in out
     assert operator(files, "holds", "--company", "C02", "--month", "2025-04") == 0
     assert capsys.readouterr().out == "C02 2025-04: no invoice on hold\n"
 

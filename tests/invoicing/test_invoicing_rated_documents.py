@@ -68,7 +68,7 @@ def test_an_offer_expiring_within_the_month_holds_the_invoice(warehouse, store, 
     assert result.rating.skipped == {"offer_not_valid_for_whole_period": 1}
     assert result.checks.held == {
         "BA01-202501": f"supply point {POINTS[1].supply_point_id} not rated:"
-        " offer_not_valid_for_whole_period"
+        " the offer is not valid for the whole period"
     }
 
 
