@@ -112,7 +112,7 @@ judged AS (
 )
 SELECT invoice_id, 'total_out_of_range', json_object(
     'total', CAST(total AS VARCHAR), 'invoices', CAST(invoices AS VARCHAR),
-    'lowest', CAST(lowest AS VARCHAR), 'highest', CAST(highest AS VARCHAR))
+    'lowest_total', CAST(lowest AS VARCHAR), 'highest_total', CAST(highest AS VARCHAR))
 FROM judged
 -- below zero is the negative-total check's business: a true-up refund is allowed to be
 WHERE invoices >= $min_history
@@ -232,7 +232,8 @@ TEMPLATES = {
         " {months} months {lowest} to {highest}"
     ),
     "total_out_of_range": N_(
-        "total out of range: {total}, the account's last {invoices} invoices {lowest} to {highest}"
+        "total out of range: {total}, the account's last {invoices} invoices {lowest_total} to"
+        " {highest_total}"
     ),
     "negative_total": N_("negative total {total} without a credit reason"),
     "incomplete_intervals": N_(
@@ -266,7 +267,7 @@ def find_problems(
     connection: duckdb.DuckDBPyConnection,
     invoice_ids: Sequence[str],
     limits: CheckLimits | None = None,
-) -> dict[str, list[str]]:
+) -> dict[str, list[Reason]]:
     """Every check's findings for the invoices, as {invoice id: [reasons]}, in English order."""
     limits = limits or CheckLimits()
     parameters = {

@@ -198,7 +198,7 @@ def _invoices(connection: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str
 
 def _validate(
     connection: duckdb.DuckDBPyConnection, candidates: list[dict], issue_date: date
-) -> tuple[list[tuple[dict, date | None]], dict[str, str]]:
+) -> tuple[list[tuple[dict, date | None]], dict[str, Reason]]:
     """Split candidates into (invoice, due date) to issue and {invoice id: reason} to hold."""
     accepted: list[tuple[dict, date | None]] = []
     held: dict[str, Reason] = {}

@@ -21,18 +21,20 @@ from babel import dates, numbers
 from invoicing.i18n import N_, _, language_or_default
 
 LOCALES = {"it": "it_IT", "en": "en_GB"}
-NUMBER, DAY, MONTH, SKIP_REASON = "number", "day", "month", "skip_reason"
+MONEY, NUMBER, DAY, MONTH, SKIP_REASON = "money", "number", "day", "month", "skip_reason"
 # how the values the checks name are shown; any other value is shown as it is
 VALUE_KINDS = {
     "quantity": NUMBER,
     "lowest": NUMBER,
     "highest": NUMBER,
-    "total": NUMBER,
+    "total": MONEY,
+    "lowest_total": MONEY,
+    "highest_total": MONEY,
     "count": NUMBER,
     "expected": NUMBER,
     "months": NUMBER,
     "invoices": NUMBER,
-    "original_total": NUMBER,
+    "original_total": MONEY,
     "last_end": DAY,
     "first": DAY,
     "last": DAY,
@@ -53,7 +55,7 @@ SKIP_REASON_LABELS = {
     "offer_missing": N_("no offer"),
     "offer_commodity_mismatch": N_("the offer is for the other commodity"),
     "offer_kind_unknown": N_("unknown kind of offer"),
-    "offer_index_mismatch": N_("the offer's index has no price"),
+    "offer_index_mismatch": N_("the offer's index is not the commodity's"),
     "determinant_period_invalid": N_("consumption period not valid"),
     "offer_not_valid_for_whole_period": N_("the offer is not valid for the whole period"),
     "determinant_band_invalid": N_("band not valid"),
@@ -65,8 +67,11 @@ SKIP_REASON_LABELS = {
     "tax_not_valid_for_whole_period": N_("a tax is not valid for the whole period"),
     "vat_rate_missing": N_("no VAT rate"),
     "excise_missing": N_("no excise rate"),
-    "pcs_missing": N_("no gas calorific value (PCS)"),
+    "pcs_missing": N_("the gas's higher calorific value (PCS) is missing"),
+    "market_price_missing": N_("a market price is missing"),
 }
+# a skip reason that is none of those is the data-quality checks that held the point
+QUALITY_HOLD = N_("held by the data quality checks {checks}")
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,12 @@ class Reason:
     def in_language(self, language: str | None) -> str:
         language = language_or_default(language)
         shown = {name: _shown(name, value, language) for name, value in self.values.items()}
-        return _(language, self.template).format(**shown)
+        try:
+            return _(language, self.template).format(**shown)
+        except (KeyError, IndexError, ValueError):
+            # a reason kept before its template changed: its words and values, never a crash
+            values = ", ".join(f"{name}={value}" for name, value in self.values.items())
+            return f"{self.template} ({values})" if values else self.template
 
     def __str__(self) -> str:
         return self.in_language("en")
@@ -100,8 +110,10 @@ def load(stored: str | None) -> list[Reason] | None:
         items = json.loads(stored)
     except json.JSONDecodeError:
         return None
-    if not isinstance(items, list) or not all(
-        isinstance(i, dict) and isinstance(i.get("template"), str) for i in items
+    if (
+        not isinstance(items, list)
+        or not items
+        or not all(isinstance(i, dict) and isinstance(i.get("template"), str) for i in items)
     ):
         return None
     return [
@@ -122,11 +134,10 @@ def _shown(name: str, value: str, language: str) -> str:
     locale = LOCALES[language]
     kind = VALUE_KINDS.get(name)
     try:
-        if kind == NUMBER:
-            number = Decimal(value)
-            # money keeps its 2 decimals; quantities show at most 3, trailing zeros dropped
-            pattern = "#,##0.00" if number.as_tuple().exponent == -2 else "#,##0.###"
-            return numbers.format_decimal(number, format=pattern, locale=locale)
+        if kind == MONEY:
+            return numbers.format_decimal(Decimal(value), format="#,##0.00", locale=locale)
+        if kind == NUMBER:  # trailing zeros dropped: 1200.000000 is 1.200
+            return numbers.format_decimal(Decimal(value), format="#,##0.######", locale=locale)
         if kind == DAY:
             return dates.format_date(date.fromisoformat(value), "short", locale=locale)
         if kind == MONTH:
@@ -134,6 +145,8 @@ def _shown(name: str, value: str, language: str) -> str:
             return dates.format_date(month, "LLLL yyyy", locale=locale)
     except (ArithmeticError, ValueError):
         return value  # kept as the warehouse wrote it rather than lost
-    if kind == SKIP_REASON and value in SKIP_REASON_LABELS:
-        return _(language, SKIP_REASON_LABELS[value])
+    if kind == SKIP_REASON:
+        if value in SKIP_REASON_LABELS:
+            return _(language, SKIP_REASON_LABELS[value])
+        return _(language, QUALITY_HOLD).format(checks=value)
     return value

@@ -105,7 +105,7 @@ def test_each_check_holds_only_the_invoice_that_fails_it(warehouse, store) -> No
         assert status == "on_hold" and shown(stored, "en") == reason
     # kept as templates and values: the Italian operator reads them in Italian
     assert shown(status_of(warehouse, gap)[1], "it") == (
-        "periodo non contiguo: fatturazione di marzo 2025, l'ultimo periodo fatturato è finito il"
+        "periodo non contiguo: fatturazione di marzo 2025, l'ultimo periodo fatturato terminava il"
         " 31/01/25"
     )
     assert shown(status_of(warehouse, high_use)[1], "it") == (

@@ -75,7 +75,7 @@ def test_holds_lists_the_companys_held_invoices_of_the_month_with_reasons(files,
     assert neg[:3] == ["NEG", "BA01", "regular"]
     assert neg[4] == "-13,20\xa0€"  # -100 × 0.12 + 10% VAT, written the Italian way
     # the check's reason in the operator's language, a person's reason as they wrote it
-    assert neg[5] == "totale negativo -13,20 senza un motivo di credito"
+    assert neg[5] == "totale negativo -13,20 non giustificato da un conguaglio"
     assert odd[0] == "ODD" and odd[3] == "01/03/25 - 31/03/25"
     assert odd[4] == "165,07\xa0€" and odd[5] == "total looks odd"
 
