@@ -63,8 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
-    if args.invoices < 1:
-        parser.error("--invoices must be at least 1")
+    if args.invoices < 1 or args.invoices % RUN:
+        # a part-run would be laid out alone, at a cost per invoice no real batch pays
+        parser.error(f"--invoices must be a positive multiple of {RUN}")
     print(f"templates: {args.templates}; {args.invoices} invoices after a warm-up of {WARM_UP}")
     base = instructions(WARM_UP, args.templates)
     total = instructions(WARM_UP + args.invoices, args.templates)

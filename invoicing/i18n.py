@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+from babel import dates
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -13,6 +15,8 @@ from babel.support import Translations
 from energia.settings import get_settings
 
 LANGUAGES = ("it", "en")
+# the Babel locale each language writes numbers, money and dates in
+LOCALES = {"it": "it_IT", "en": "en_GB"}
 # to add a label, mark it with _() or N_(), then refresh both catalogues and translate:
 #   pybabel extract -k _:2 -k N_ -o /tmp/invoicing.pot invoicing
 #   pybabel update -i /tmp/invoicing.pot -d invoicing/locale
@@ -41,6 +45,11 @@ def language_or_default(language: str | None) -> str:
 def _(language: str | None, message: str) -> str:
     """`message` in `language` (the installation's default when unknown)."""
     return _translations(language_or_default(language)).gettext(message)
+
+
+def short_date(day: date | None, language: str) -> str:
+    """`31/03/25` in Italian, `31/03/2025` in English; empty for no date."""
+    return "" if day is None else dates.format_date(day, "short", locale=LOCALES[language])
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention

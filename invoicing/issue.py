@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 from sqlalchemy.orm import Session, sessionmaker
 
+from invoicing.checks import TEMPLATES
 from invoicing.i18n import N_
 from invoicing.numbering import (
     DEFAULT_SERIES,
@@ -78,9 +79,7 @@ VAT_COLUMNS = ("vat_rate", "taxable", "vat")
 
 
 # why an approved invoice is put back on hold instead of issued (values named as in
-# invoicing.reasons)
-FOR_NO_INVOICE = N_("credit note for no invoice")
-NOT_FOR_ISSUED = N_("credit note for {invoice}, which is not an issued invoice")
+# invoicing.reasons); a credit note for no issued invoice reads as the consistency check does
 ALREADY_CANCELLED = N_("invoice {invoice} is already cancelled by a credit note")
 DAYS_TAKEN = N_(
     "supply point {point}: days {first} to {last} are already on issued invoice {invoice}"
@@ -234,9 +233,9 @@ def _validate(
             related = invoice["related_invoice_id"]
             if related is None or related not in issued_documents:
                 held[invoice_id] = (
-                    Reason(NOT_FOR_ISSUED, {"invoice": related})
+                    Reason(TEMPLATES["credit_note_not_for_issued"], {"invoice": related})
                     if related is not None
-                    else Reason(FOR_NO_INVOICE)
+                    else Reason(TEMPLATES["credit_note_for_no_invoice"])
                 )
             elif related in cancelled:
                 held[invoice_id] = Reason(ALREADY_CANCELLED, {"invoice": related})
@@ -306,8 +305,15 @@ def _first_clash(
         for other_start, other_end, other in taken.get(point, []):
             if start <= other_end and other_start <= end:
                 first, last = max(start, other_start), min(end, other_end)
-                values = {"point": point, "first": first.isoformat(), "last": last.isoformat()}
-                return Reason(DAYS_TAKEN, {**values, "invoice": other})
+                return Reason(
+                    DAYS_TAKEN,
+                    {
+                        "point": point,
+                        "first": first.isoformat(),
+                        "last": last.isoformat(),
+                        "invoice": other,
+                    },
+                )
     return None
 
 

@@ -27,14 +27,21 @@ from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import duckdb
-from babel import dates, numbers
+from babel import numbers
 
 from energia.settings import get_settings
 from energia.store import create_store_engine, store_sessions
-from invoicing.i18n import LANGUAGES, N_, TranslatableError, _, language_or_default
+from invoicing.i18n import (
+    LANGUAGES,
+    LOCALES,
+    N_,
+    TranslatableError,
+    _,
+    language_or_default,
+    short_date,
+)
 from invoicing.reasons import shown
 from invoicing.workflow import (
     CHECKED,
@@ -51,7 +58,6 @@ from invoicing.workflow import (
 )
 
 REFUSED, USAGE = 1, 2
-LOCALES = {"it": "it_IT", "en": "en_GB"}
 
 HOLDS = """
 SELECT invoice_id, billing_account_id, kind, period_start, period_end, total, hold_reason
@@ -189,8 +195,9 @@ def _holds(connection: duckdb.DuckDBPyConnection, arguments: argparse.Namespace)
     on_hold = _(language, "{company} {month}: invoices on hold: {count}")
     print(on_hold.format(count=len(rows), **heading))
     for invoice_id, account, kind, start, end, total, reason in rows:
+        period = f"{short_date(start, language)} - {short_date(end, language)}"
         print(
-            f"{invoice_id}\t{account}\t{kind}\t{_date(start, language)} - {_date(end, language)}"
+            f"{invoice_id}\t{account}\t{kind}\t{period}"
             f"\t{_money(total, language)}\t{shown(reason, language)}"
         )
     return 0
@@ -254,7 +261,7 @@ def _due_date(connection: duckdb.DuckDBPyConnection, arguments: argparse.Namespa
         arguments.due_date,
         actor=arguments.actor,
     )
-    due = _date(arguments.due_date, arguments.language)
+    due = short_date(arguments.due_date, arguments.language)
     print(
         _(arguments.language, "{invoice_id}: due {date}").format(
             invoice_id=arguments.invoice_id, date=due
@@ -281,10 +288,6 @@ def _money(amount: Decimal | None, language: str) -> str:
     if amount is None:
         return ""
     return numbers.format_currency(amount, "EUR", locale=LOCALES[language])
-
-
-def _date(day: Any, language: str) -> str:
-    return "" if day is None else dates.format_date(day, "short", locale=LOCALES[language])
 
 
 if __name__ == "__main__":

@@ -18,9 +18,8 @@ from decimal import Decimal
 
 from babel import dates, numbers
 
-from invoicing.i18n import N_, _, language_or_default
+from invoicing.i18n import LOCALES, N_, _, language_or_default, short_date
 
-LOCALES = {"it": "it_IT", "en": "en_GB"}
 MONEY, NUMBER, DAY, MONTH, SKIP_REASON = "money", "number", "day", "month", "skip_reason"
 # how the values the checks name are shown; any other value is shown as it is
 VALUE_KINDS = {
@@ -139,7 +138,7 @@ def _shown(name: str, value: str, language: str) -> str:
         if kind == NUMBER:  # trailing zeros dropped: 1200.000000 is 1.200
             return numbers.format_decimal(Decimal(value), format="#,##0.######", locale=locale)
         if kind == DAY:
-            return dates.format_date(date.fromisoformat(value), "short", locale=locale)
+            return short_date(date.fromisoformat(value), language)
         if kind == MONTH:
             month = date.fromisoformat(value + "-01")
             return dates.format_date(month, "LLLL yyyy", locale=locale)
